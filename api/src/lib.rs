@@ -1,0 +1,10 @@
+//! The Attain server: configuration, authentication, the GraphQL schema and the HTTP
+//! routes around it. `main.rs` is only the command line.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod graphql;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,102 @@
+//! Building the application: the database, the token service, the schema and the HTTP
+//! server that serves them.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use attain_core::db;
+use attain_core::demo::{self, DemoOptions, DemoReport};
+use attain_entity::organization;
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+use secrecy::ExposeSecret;
+
+use crate::auth::Tokens;
+use crate::config::{Config, Environment};
+use crate::graphql::{Services, build_schema};
+use crate::routes;
+
+/// A bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    services: Services,
+}
+
+impl Application {
+    /// Connects to and migrates the database, then binds the server.
+    pub async fn build(config: &Config) -> anyhow::Result<Application> {
+        let db = connect(config).await?;
+        Application::build_with(config, db)
+    }
+
+    /// Binds the server over an open, migrated database.
+    pub fn build_with(config: &Config, db: DatabaseConnection) -> anyhow::Result<Application> {
+        let tokens = Arc::new(Tokens::from_config(config)?);
+        let services = Services { db, tokens };
+        let listener = TcpListener::bind((config.host.as_str(), config.port))
+            .with_context(|| format!("binding {}:{}", config.host, config.port))?;
+        let port = listener.local_addr()?.port();
+        let schema = web::Data::new(build_schema(services.clone()));
+        let shared = web::Data::new(services.clone());
+        let graphiql = config.environment == Environment::Development;
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap_fn(routes::with_request_id)
+                .app_data(schema.clone())
+                .app_data(shared.clone())
+                .app_data(web::Data::new(routes::GraphiqlEnabled(graphiql)))
+                .configure(routes::configure)
+        })
+        .listen(listener)?
+        .run();
+        Ok(Application {
+            port,
+            server,
+            services,
+        })
+    }
+
+    /// The port the server listens on (useful when configured as 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The services the server shares with its resolvers.
+    pub fn services(&self) -> &Services {
+        &self.services
+    }
+
+    /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Opens and migrates the configured database.
+pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    let db = db::connect(
+        config.database_url.expose_secret(),
+        config.database_max_connections,
+    )
+    .await?;
+    db::migrate(&db).await?;
+    Ok(db)
+}
+
+/// On the embedded default's first start (no organization yet), fills the demo.
+pub async fn seed_demo_on_first_start(
+    config: &Config,
+    db: &DatabaseConnection,
+) -> anyhow::Result<Option<DemoReport>> {
+    if !config.is_embedded() || !config.demo || config.environment == Environment::Production {
+        return Ok(None);
+    }
+    if organization::Entity::find().count(db).await? > 0 {
+        return Ok(None);
+    }
+    let report = demo::seed(db, &DemoOptions::default(), |_, _| {}).await?;
+    Ok(Some(report))
+}

@@ -1,0 +1,88 @@
+//! Opening the database (SQLite by default, PostgreSQL by URL) and migrating it.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context;
+use attain_migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection};
+
+use crate::error::CoreResult;
+
+/// How long a request may wait for a pooled connection before it fails.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long one SQL statement may run on PostgreSQL.
+const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`), creating the folder
+/// of a SQLite file when needed. SQLite runs in WAL mode with foreign keys enforced.
+pub async fn connect(url: &str, max_connections: u32) -> CoreResult<DatabaseConnection> {
+    if let Some(path) = sqlite_path(url) {
+        if let Some(folder) = Path::new(path)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(folder)
+                .with_context(|| format!("creating the database folder {}", folder.display()))?;
+        }
+    }
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(max_connections)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect_timeout(ACQUIRE_TIMEOUT)
+        .statement_timeout(STATEMENT_TIMEOUT)
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|sqlite| {
+            sqlite
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    let db = Database::connect(options)
+        .await
+        .context("connecting to the database")?;
+    Ok(db)
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> CoreResult<()> {
+    Migrator::up(db, None).await.context("running migrations")?;
+    Ok(())
+}
+
+/// Whether the database answers a trivial query.
+pub async fn ping(db: &DatabaseConnection) -> bool {
+    db.execute_unprepared("SELECT 1").await.is_ok()
+}
+
+/// The file path of a SQLite URL, if it is one and not in memory.
+pub fn sqlite_path(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && path != ":memory:").then_some(path)
+}
+
+/// Whether the connection is to PostgreSQL.
+pub fn is_postgres(db: &DatabaseConnection) -> bool {
+    db.get_database_backend() == DatabaseBackend::Postgres
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_name_their_file() {
+        assert_eq!(
+            sqlite_path("sqlite://data/attain.db?mode=rwc"),
+            Some("data/attain.db")
+        );
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_path("postgres://localhost/attain"), None);
+    }
+}

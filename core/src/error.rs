@@ -1,0 +1,62 @@
+//! The one error type of the core, each variant with a stable code that the API shows
+//! as `extensions.code`.
+
+use std::fmt;
+
+/// What went wrong, split into the caller's fault and ours.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    /// No valid credentials.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// The caller is known but may not do this.
+    #[error("not allowed")]
+    Forbidden,
+    /// The object does not exist, or the caller may not see it (indistinguishable).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// Input that breaks a rule; `field` is the path of the offending input.
+    #[error("{field}: {message}")]
+    BadUserInput { field: String, message: String },
+    /// The write clashes with what is stored.
+    #[error("{0}")]
+    Conflict(String),
+    /// Too many requests for this token.
+    #[error("rate limit exceeded")]
+    RateLimited,
+    /// Anything else: logged, never shown.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl CoreError {
+    /// The stable code clients switch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CoreError::Unauthenticated => "UNAUTHENTICATED",
+            CoreError::Forbidden => "FORBIDDEN",
+            CoreError::NotFound(_) => "NOT_FOUND",
+            CoreError::BadUserInput { .. } => "BAD_USER_INPUT",
+            CoreError::Conflict(_) => "CONFLICT",
+            CoreError::RateLimited => "RATE_LIMITED",
+            CoreError::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// A field-level input error.
+    pub fn bad_input(field: impl Into<String>, message: impl fmt::Display) -> Self {
+        CoreError::BadUserInput {
+            field: field.into(),
+            message: message.to_string(),
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for CoreError {
+    fn from(error: sea_orm::DbErr) -> Self {
+        CoreError::Internal(anyhow::Error::new(error))
+    }
+}
+
+/// Results of core services.
+pub type CoreResult<T> = Result<T, CoreError>;

@@ -1,0 +1,18 @@
+//! The core of Attain: the KPI logic, the role-scoped access rules and the services the
+//! API calls. It knows nothing of GraphQL or HTTP.
+//!
+//! Start at [`access`] for who may do what, [`kpi`] for the catalog, and [`import`] for
+//! how records get in.
+
+pub mod access;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod identity;
+pub mod import;
+pub mod kpi;
+pub mod money;
+pub mod organization;
+pub mod time;
+
+pub use error::{CoreError, CoreResult};

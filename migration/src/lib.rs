@@ -1,0 +1,20 @@
+//! Schema migrations, written once for SQLite and PostgreSQL alike.
+//!
+//! Every tenant-owned table keys its rows by `(organization_id, id)` and every foreign key
+//! carries `organization_id`, so a row can never point into another organization and the
+//! schema can later be distributed by organization.
+
+pub use sea_orm_migration::prelude::*;
+
+mod columns;
+mod m20261123_000001_create_schema;
+
+/// Runs the migrations in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_create_schema::Migration)]
+    }
+}
