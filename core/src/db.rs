@@ -18,14 +18,10 @@ const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`), creating the folder
 /// of a SQLite file when needed. SQLite runs in WAL mode with foreign keys enforced.
 pub async fn connect(url: &str, max_connections: u32) -> CoreResult<DatabaseConnection> {
-    if let Some(path) = sqlite_path(url) {
-        if let Some(folder) = Path::new(path)
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(folder)
-                .with_context(|| format!("creating the database folder {}", folder.display()))?;
-        }
+    let folder = sqlite_path(url).and_then(|path| Path::new(path).parent());
+    if let Some(folder) = folder.filter(|folder| !folder.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder)
+            .with_context(|| format!("creating the database folder {}", folder.display()))?;
     }
     let mut options = ConnectOptions::new(url);
     options

@@ -18,10 +18,12 @@ pub type AttainSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// Every query.
 #[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
 pub struct QueryRoot(session::SessionQuery);
 
 /// Every mutation.
 #[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
 pub struct MutationRoot(session::SessionMutation);
 
 /// What resolvers share: the database and the token service.

@@ -661,16 +661,18 @@ fn check_target_order(c: &Check, record: &TargetRecord) -> CoreResult<()> {
     let up = record.kpi.kpi().direction == Direction::Up;
     let in_order =
         |lower: Decimal, higher: Decimal| if up { lower <= higher } else { lower >= higher };
-    if let Some(baseline) = record.baseline {
-        if !in_order(baseline, record.target) {
-            return c.fail("baseline", "must not be past the target");
-        }
+    if record
+        .baseline
+        .is_some_and(|baseline| !in_order(baseline, record.target))
+    {
+        return c.fail("baseline", "must not be past the target");
     }
-    if let Some(floor) = record.floor {
-        let above = record.baseline.unwrap_or(record.target);
-        if !in_order(floor, above) {
-            return c.fail("floor", "must not be past the baseline or target");
-        }
+    let above_floor = record.baseline.unwrap_or(record.target);
+    if record
+        .floor
+        .is_some_and(|floor| !in_order(floor, above_floor))
+    {
+        return c.fail("floor", "must not be past the baseline or target");
     }
     Ok(())
 }

@@ -1,0 +1,237 @@
+//! `TestApp`: a running server over a fresh database, and the calls tests make to it.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use attain_api::config::Config;
+use attain_api::startup::Application;
+use attain_core::identity::hash_password;
+use attain_core::import::{self, Dataset, ImportReport};
+use attain_entity::user;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, QueryFilter,
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// The HS256 secret every test server signs with.
+pub const TEST_SECRET: &str = "test-secret-0123456789abcdef0123456789abcdef";
+/// The password of the users of [`TestApp::small_org`].
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A database of one test: a SQLite file in a temporary folder, or a PostgreSQL
+/// database made for the test and dropped after it.
+pub struct TestDatabase {
+    pub url: String,
+    folder: tempfile::TempDir,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    pub async fn new() -> TestDatabase {
+        let folder = tempfile::tempdir().expect("a temporary folder");
+        match std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|url| !url.is_empty())
+        {
+            Some(admin_url) => {
+                let name = format!("attain_test_{}", Uuid::new_v4().simple());
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .expect("PostgreSQL at TEST_DATABASE_URL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("creating a test database");
+                admin.close().await.ok();
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map(|(base, _)| base)
+                    .unwrap_or(&admin_url);
+                let url = format!("{base}/{name}");
+                TestDatabase {
+                    url,
+                    folder,
+                    postgres: Some((admin_url, name)),
+                }
+            }
+            None => {
+                let url = format!(
+                    "sqlite://{}?mode=rwc",
+                    folder.path().join("attain.db").display()
+                );
+                TestDatabase {
+                    url,
+                    folder,
+                    postgres: None,
+                }
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.postgres.is_some()
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((admin_url, name)) = self.postgres.take() else {
+            return;
+        };
+        // Dropping needs async; a short-lived runtime on its own thread does it.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                let admin = Database::connect(&admin_url).await.ok()?;
+                admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await
+                    .ok()?;
+                admin.close().await.ok()
+            })
+        })
+        .join();
+    }
+}
+
+/// A running server and what a test needs to talk to it.
+pub struct TestApp {
+    pub address: String,
+    pub db: DatabaseConnection,
+    pub client: reqwest::Client,
+    pub database: TestDatabase,
+}
+
+/// Starts a server over a fresh, migrated database.
+pub async fn spawn_app() -> TestApp {
+    let database = TestDatabase::new().await;
+    let vars: BTreeMap<String, String> = [
+        ("DATABASE_URL", database.url.as_str()),
+        ("ATTAIN_PORT", "0"),
+        ("ATTAIN_JWT_SECRET", TEST_SECRET),
+        ("ATTAIN_DEMO", "false"),
+        (
+            "ATTAIN_DATA_DIR",
+            &database.folder.path().display().to_string(),
+        ),
+    ]
+    .iter()
+    .map(|(name, value)| (name.to_string(), value.to_string()))
+    .collect();
+    let config = Config::from_vars(vars).expect("test configuration");
+    let application = Application::build(&config)
+        .await
+        .expect("the application starts");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    let db = application.services().db.clone();
+    tokio::spawn(application.run_until_stopped());
+    TestApp {
+        address,
+        db,
+        client: reqwest::Client::new(),
+        database,
+    }
+}
+
+/// The conformance data set beside the project.
+pub fn fixture_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/conformance/dataset.json")
+}
+
+/// The conformance data set as JSON text.
+pub fn fixture_text() -> String {
+    std::fs::read_to_string(fixture_path()).expect("the conformance fixture")
+}
+
+impl TestApp {
+    /// POSTs a GraphQL request, with a bearer token when given; answers status and body.
+    pub async fn graphql(
+        &self,
+        query: &str,
+        variables: Value,
+        token: Option<&str>,
+    ) -> (u16, Value) {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("the server answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("a JSON body"))
+    }
+
+    /// Imports a data set in-process, as `attain import` does.
+    pub async fn import(&self, dataset: &Dataset) -> ImportReport {
+        import::import(&self.db, dataset, "test import")
+            .await
+            .expect("the data set imports")
+    }
+
+    /// A small organization (an admin, a manager of one team, two reps, an analyst and an
+    /// inactive rep), every user with [`PASSWORD`].
+    pub async fn small_org(&self) -> ImportReport {
+        let dataset = Dataset::from_json(&small_org_json()).expect("a valid data set");
+        let report = self.import(&dataset).await;
+        user::Entity::update_many()
+            .col_expr(
+                user::Column::PasswordHash,
+                Expr::value(hash_password(PASSWORD).unwrap()),
+            )
+            .filter(user::Column::OrganizationId.eq(report.organization_id))
+            .exec(&self.db)
+            .await
+            .expect("setting passwords");
+        report
+    }
+
+    /// Logs in and answers the token.
+    pub async fn login(&self, email: &str) -> String {
+        let (_, body) = self
+            .graphql(
+                "mutation($email: String!, $password: String!) { login(email: $email, password: $password) { token } }",
+                json!({ "email": email, "password": PASSWORD }),
+                None,
+            )
+            .await;
+        body["data"]["login"]["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("login failed: {body}"))
+            .to_owned()
+    }
+}
+
+/// The error code of the first error of a GraphQL answer.
+pub fn error_code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("")
+}
+
+fn small_org_json() -> String {
+    json!({
+        "format": "attain-dataset/2",
+        "organization": { "id": "org-small", "name": "Small Co", "timezone": "Asia/Shanghai", "currency": "CNY" },
+        "teams": [{ "id": "team-a", "name": "Team A", "parent_id": null, "manager_ids": ["mgr"] }],
+        "users": [
+            { "id": "adm", "email": "admin@small.example", "name": "Admin", "role": "ADMIN", "active": true },
+            { "id": "mgr", "email": "mgr@small.example", "name": "Manager", "role": "MANAGER", "active": true },
+            { "id": "rep-1", "email": "rep1@small.example", "name": "Rep One", "role": "REP", "active": true },
+            { "id": "rep-2", "email": "rep2@small.example", "name": "Rep Two", "role": "REP", "active": true },
+            { "id": "ana", "email": "bi@small.example", "name": "Analyst", "role": "ANALYST", "active": true },
+            { "id": "gone", "email": "gone@small.example", "name": "Gone", "role": "REP", "active": false }
+        ],
+        "memberships": [
+            { "user_id": "rep-1", "team_id": "team-a", "valid_from": "2025-01-01T00:00:00Z", "valid_to": null },
+            { "user_id": "rep-2", "team_id": "team-a", "valid_from": "2025-01-01T00:00:00Z", "valid_to": null }
+        ]
+    })
+    .to_string()
+}

@@ -1,0 +1,9 @@
+//! End-to-end tests: each starts the real server on `127.0.0.1:0` over its own database,
+//! SQLite by default and PostgreSQL when `TEST_DATABASE_URL` is set.
+
+mod helpers;
+
+mod authentication;
+mod import;
+mod server;
+mod storage;
