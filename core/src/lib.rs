@@ -13,6 +13,7 @@ pub mod import;
 pub mod kpi;
 pub mod money;
 pub mod organization;
+pub mod period;
 pub mod time;
 
 pub use error::{CoreError, CoreResult};

@@ -69,10 +69,6 @@ impl TestDatabase {
             }
         }
     }
-
-    pub fn is_postgres(&self) -> bool {
-        self.postgres.is_some()
-    }
 }
 
 impl Drop for TestDatabase {
@@ -104,7 +100,8 @@ pub struct TestApp {
     pub address: String,
     pub db: DatabaseConnection,
     pub client: reqwest::Client,
-    pub database: TestDatabase,
+    /// Kept for its lifetime: dropping it drops a PostgreSQL test database.
+    _database: TestDatabase,
 }
 
 /// Starts a server over a fresh, migrated database.
@@ -134,7 +131,7 @@ pub async fn spawn_app() -> TestApp {
         address,
         db,
         client: reqwest::Client::new(),
-        database,
+        _database: database,
     }
 }
 
