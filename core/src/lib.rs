@@ -14,6 +14,7 @@ pub mod kpi;
 pub mod money;
 pub mod organization;
 pub mod period;
+pub mod scorecard;
 pub mod time;
 
 pub use error::{CoreError, CoreResult};

@@ -1,0 +1,511 @@
+//! The SQL aggregates that fill [`Facts`]: one statement per family of KPIs for a whole
+//! [`Scope`] of subjects, run only for the families the asked KPIs need.
+
+use std::collections::{BTreeSet, HashMap};
+
+use anyhow::Context as _;
+use sea_orm::{ConnectionTrait, QueryResult, Statement};
+use uuid::Uuid;
+
+use super::catalog::KpiKey;
+use super::facts::Facts;
+use super::scope::{Event, Scope, Sql};
+use crate::error::CoreResult;
+use crate::period::Window;
+use crate::time::to_micros;
+
+/// Groups of KPIs that one statement computes together.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Family {
+    Closed,
+    PreviousRevenue,
+    YearAgoRevenue,
+    Proposals,
+    Leads,
+    Activities,
+    Surveys,
+    Ratings,
+    Invoices,
+    Pipeline,
+    Expenses,
+    MarketSize,
+    NewCustomers,
+    Clv,
+    Repeat,
+    Retention,
+}
+
+/// The families a set of KPIs needs.
+pub fn families(keys: &[KpiKey]) -> BTreeSet<Family> {
+    use Family::{
+        Closed, Expenses, Invoices, Leads, MarketSize, Pipeline, PreviousRevenue, Ratings, Repeat,
+        Retention, Surveys, YearAgoRevenue,
+    };
+    use KpiKey::*;
+    keys.iter()
+        .flat_map(|key| -> &'static [Family] {
+            match key {
+                Revenue | WonDeals | AvgDealSize | RevenuePerCustomer | GrossProfit
+                | GrossMargin | WinRate | AvgSalesCycleDays => &[Closed],
+                RevenueGrowth => &[Closed, PreviousRevenue],
+                RevenueYoy => &[Closed, YearAgoRevenue],
+                MarketShare => &[Closed, MarketSize],
+                CollectionRate => &[Invoices],
+                NewCustomers => &[Family::NewCustomers],
+                Cac => &[Family::NewCustomers, Expenses],
+                Clv => &[Family::Clv],
+                ClvCacRatio => &[Family::NewCustomers, Expenses, Family::Clv],
+                RetentionRate => &[Retention],
+                RepeatPurchaseRate => &[Repeat],
+                SatisfactionAvg | SatisfactionPassRate => &[Surveys],
+                Activities | Visits | QualityVisits | QualityVisitsPerWeek | FollowUps => {
+                    &[Family::Activities]
+                }
+                NewLeads | LeadConversionRate => &[Leads],
+                Proposals | CoCreatedProposals | ProposalCloseRate => &[Family::Proposals],
+                PipelineValue => &[Pipeline],
+                CollaborationScore | CapabilityScore => &[Ratings],
+            }
+        })
+        .copied()
+        .collect()
+}
+
+/// The windows one evaluation reads: the period, and its previous and year-ago periods
+/// cut the same way.
+#[derive(Clone, Copy, Debug)]
+pub struct Windows {
+    pub current: Window,
+    pub previous: Window,
+    pub year_ago: Window,
+}
+
+/// Everything a family query needs to know besides the scope.
+pub struct Inputs<'a> {
+    pub organization_id: Uuid,
+    pub windows: &'a Windows,
+    pub active_customer_window_days: u32,
+    pub satisfaction_pass_score: i32,
+}
+
+/// Runs the families' statements and answers the facts of every subject in the scope.
+pub async fn facts<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    context: &Inputs<'_>,
+    families: &BTreeSet<Family>,
+) -> CoreResult<HashMap<Uuid, Facts>> {
+    let mut facts: HashMap<Uuid, Facts> = HashMap::new();
+    if scope.is_empty() {
+        return Ok(facts);
+    }
+    for family in families {
+        for statement in statements(*family, scope, context) {
+            let backend = db.get_database_backend();
+            let rows = db
+                .query_all_raw(Statement::from_sql_and_values(
+                    backend,
+                    statement.text,
+                    statement.values,
+                ))
+                .await
+                .with_context(|| format!("computing {family:?}"))?;
+            for row in rows {
+                let subject: Uuid = row.try_get("", "subject").context("subject")?;
+                apply(*family, &row, facts.entry(subject).or_default())?;
+            }
+        }
+    }
+    let days = context.windows.current.days();
+    for entry in facts.values_mut() {
+        entry.days = days;
+    }
+    Ok(facts)
+}
+
+fn get(row: &QueryResult, column: &str) -> CoreResult<i64> {
+    Ok(row
+        .try_get::<Option<i64>>("", column)
+        .with_context(|| column.to_owned())?
+        .unwrap_or(0))
+}
+
+fn apply(family: Family, row: &QueryResult, facts: &mut Facts) -> CoreResult<()> {
+    match family {
+        Family::Closed => {
+            facts.revenue = get(row, "revenue")?;
+            facts.won_deals = get(row, "won")?;
+            facts.lost_deals = get(row, "lost")?;
+            facts.won_customers = get(row, "customers")?;
+            facts.gross_profit = get(row, "profit")?;
+            facts.cycle_micros = get(row, "cycle")?;
+        }
+        Family::PreviousRevenue => facts.previous_revenue = get(row, "revenue")?,
+        Family::YearAgoRevenue => facts.year_ago_revenue = get(row, "revenue")?,
+        Family::Proposals => {
+            facts.proposals = get(row, "proposals")?;
+            facts.co_created_proposals = get(row, "co_created")?;
+            facts.proposals_won = get(row, "won")?;
+        }
+        Family::Leads => {
+            facts.new_leads = get(row, "leads")?;
+            facts.converted_leads = get(row, "converted")?;
+        }
+        Family::Activities => {
+            facts.activities = get(row, "total")?;
+            facts.visits = get(row, "visits")?;
+            facts.quality_visits = get(row, "quality")?;
+            facts.follow_ups = get(row, "follow_ups")?;
+        }
+        Family::Surveys => {
+            facts.surveys = get(row, "responses")?;
+            facts.survey_score_sum = get(row, "score_sum")?;
+            facts.surveys_passed = get(row, "passed")?;
+        }
+        Family::Ratings => {
+            facts.collaboration_ratings = get(row, "collaboration_n")?;
+            facts.collaboration_sum = get(row, "collaboration_sum")?;
+            facts.capability_ratings = get(row, "capability_n")?;
+            facts.capability_sum = get(row, "capability_sum")?;
+        }
+        Family::Invoices => {
+            facts.invoiced = get(row, "invoiced")?;
+            facts.collected = get(row, "collected")?;
+        }
+        Family::Pipeline => facts.pipeline = get(row, "pipeline")?,
+        Family::Expenses => facts.expenses += get(row, "expenses")?,
+        Family::MarketSize => facts.market_size = Some(get(row, "market")?),
+        Family::NewCustomers => facts.new_customers = get(row, "new_customers")?,
+        Family::Clv => {
+            facts.clv_customers = get(row, "customers")?;
+            facts.clv_profit = get(row, "profit")?;
+        }
+        Family::Repeat => {
+            facts.repeat_customers = get(row, "customers")?;
+            facts.repeat_returning = get(row, "returning")?;
+        }
+        Family::Retention => {
+            facts.retention_base = get(row, "base")?;
+            facts.retention_kept = get(row, "kept")?;
+        }
+    }
+    Ok(())
+}
+
+/// `CAST(COALESCE(SUM(expr), 0) AS BIGINT)`: PostgreSQL sums integers as numeric.
+fn sum(expr: &str, name: &str) -> String {
+    format!("CAST(COALESCE(SUM({expr}), 0) AS BIGINT) AS {name}")
+}
+
+fn statements(family: Family, scope: &Scope, context: &Inputs<'_>) -> Vec<Sql> {
+    let windows = context.windows;
+    let mut sql = Sql::default();
+    let org = sql.param(context.organization_id);
+    let w = windows.current;
+    // Parameters are added where a statement uses them: every one bound must appear.
+    let instants = |sql: &mut Sql| (sql.param(w.start_micros()), sql.param(w.end_micros()));
+    let dates = |sql: &mut Sql| (sql.param(w.period.start), sql.param(w.end_date));
+    let won = "d.status = 'WON'";
+    let (inner, event, aggregates) = match family {
+        Family::Closed | Family::PreviousRevenue | Family::YearAgoRevenue => {
+            let window = match family {
+                Family::PreviousRevenue => windows.previous,
+                Family::YearAgoRevenue => windows.year_ago,
+                _ => w,
+            };
+            let (from, to) = (
+                sql.param(window.start_micros()),
+                sql.param(window.end_micros()),
+            );
+            let inner = format!(
+                "SELECT d.owner_id AS owner, d.closed_at AS event, d.status, d.customer_id, d.amount_minor, \
+                 d.cost_minor, d.created_at FROM deals d \
+                 WHERE d.organization_id = {org} AND d.closed_at >= {from} AND d.closed_at < {to}"
+            );
+            let aggregates = [
+                sum("CASE WHEN x.status = 'WON' THEN x.amount_minor ELSE 0 END", "revenue"),
+                "COUNT(CASE WHEN x.status = 'WON' THEN 1 END) AS won".to_owned(),
+                "COUNT(CASE WHEN x.status = 'LOST' THEN 1 END) AS lost".to_owned(),
+                "COUNT(DISTINCT CASE WHEN x.status = 'WON' THEN x.customer_id END) AS customers".to_owned(),
+                sum("CASE WHEN x.status = 'WON' THEN x.amount_minor - COALESCE(x.cost_minor, 0) ELSE 0 END", "profit"),
+                sum("CASE WHEN x.status = 'WON' THEN x.event - x.created_at ELSE 0 END", "cycle"),
+            ]
+            .join(", ");
+            (inner, Event::Instant, aggregates)
+        }
+        Family::Proposals => {
+            let (start, end) = instants(&mut sql);
+            (
+                format!(
+                    "SELECT d.owner_id AS owner, d.proposal_sent_at AS event, d.proposal_co_created AS co, d.status, \
+                 d.closed_at FROM deals d WHERE d.organization_id = {org} \
+                 AND d.proposal_sent_at >= {start} AND d.proposal_sent_at < {end}"
+                ),
+                Event::Instant,
+                format!(
+                    "COUNT(*) AS proposals, COUNT(CASE WHEN x.co THEN 1 END) AS co_created, \
+                 COUNT(CASE WHEN x.status = 'WON' AND x.closed_at < {end} THEN 1 END) AS won"
+                ),
+            )
+        }
+        Family::Leads => {
+            let (start, end) = instants(&mut sql);
+            (
+                format!(
+                    "SELECT l.owner_id AS owner, l.created_at AS event, l.converted_at FROM leads l \
+                 WHERE l.organization_id = {org} AND l.created_at >= {start} AND l.created_at < {end}"
+                ),
+                Event::Instant,
+                format!(
+                    "COUNT(*) AS leads, COUNT(CASE WHEN x.converted_at < {end} THEN 1 END) AS converted"
+                ),
+            )
+        }
+        Family::Activities => {
+            let (start, end) = instants(&mut sql);
+            (
+            format!(
+                "SELECT a.rep_id AS owner, a.occurred_at AS event, a.kind, a.quality FROM activities a \
+                 WHERE a.organization_id = {org} AND a.occurred_at >= {start} AND a.occurred_at < {end} \
+                 AND a.deleted_at IS NULL"
+            ),
+            Event::Instant,
+            "COUNT(*) AS total, COUNT(CASE WHEN x.kind = 'VISIT' THEN 1 END) AS visits, \
+             COUNT(CASE WHEN x.kind = 'VISIT' AND x.quality THEN 1 END) AS quality, \
+             COUNT(CASE WHEN x.kind IN ('CALL', 'EMAIL', 'MESSAGE', 'FOLLOW_UP') THEN 1 END) AS follow_ups"
+                .to_owned(),
+        )
+        }
+        Family::Surveys => {
+            let (start, end) = instants(&mut sql);
+            let pass = sql.param(context.satisfaction_pass_score);
+            (
+                format!(
+                    "SELECT r.rep_id AS owner, r.responded_at AS event, r.score FROM survey_responses r \
+                     WHERE r.organization_id = {org} AND r.responded_at >= {start} AND r.responded_at < {end}"
+                ),
+                Event::Instant,
+                format!(
+                    "COUNT(*) AS responses, {}, COUNT(CASE WHEN x.score >= {pass} THEN 1 END) AS passed",
+                    sum("x.score", "score_sum")
+                ),
+            )
+        }
+        Family::Ratings => {
+            let (start_date, end_date) = dates(&mut sql);
+            (
+                format!(
+                    "SELECT r.rep_id AS owner, r.rated_on AS event, r.category, r.score FROM ratings r \
+                 WHERE r.organization_id = {org} AND r.rated_on >= {start_date} AND r.rated_on < {end_date}"
+                ),
+                Event::Date,
+                [
+                    "COUNT(CASE WHEN x.category = 'COLLABORATION' THEN 1 END) AS collaboration_n"
+                        .to_owned(),
+                    sum(
+                        "CASE WHEN x.category = 'COLLABORATION' THEN x.score ELSE 0 END",
+                        "collaboration_sum",
+                    ),
+                    "COUNT(CASE WHEN x.category = 'CAPABILITY' THEN 1 END) AS capability_n"
+                        .to_owned(),
+                    sum(
+                        "CASE WHEN x.category = 'CAPABILITY' THEN x.score ELSE 0 END",
+                        "capability_sum",
+                    ),
+                ]
+                .join(", "),
+            )
+        }
+        Family::Invoices => {
+            let (start_date, end_date) = dates(&mut sql);
+            (
+                format!(
+                    "SELECT i.owner_id AS owner, i.due_on AS event, i.amount_minor, \
+                 (SELECT COALESCE(SUM(p.amount_minor), 0) FROM payments p WHERE p.organization_id = i.organization_id \
+                 AND p.invoice_id = i.id AND p.received_on < {end_date}) AS paid FROM invoices i \
+                 WHERE i.organization_id = {org} AND i.due_on >= {start_date} AND i.due_on < {end_date}"
+                ),
+                Event::Date,
+                format!(
+                    "{}, {}",
+                    sum("x.amount_minor", "invoiced"),
+                    sum("x.paid", "collected")
+                ),
+            )
+        }
+        Family::Pipeline => {
+            let end = sql.param(w.end_micros());
+            // The member "at the end of P" is the one just before E.
+            let just_before_end = sql.param(w.end_micros() - 1);
+            (
+                format!(
+                    "SELECT d.owner_id AS owner, CAST({just_before_end} AS BIGINT) AS event, d.amount_minor \
+                     FROM deals d WHERE d.organization_id = {org} AND d.created_at < {end} \
+                     AND (d.closed_at IS NULL OR d.closed_at >= {end})"
+                ),
+                Event::Instant,
+                sum("x.amount_minor", "pipeline"),
+            )
+        }
+        Family::Expenses => {
+            let (start_date, end_date) = dates(&mut sql);
+            return expenses(sql, scope, &org, &start_date, &end_date);
+        }
+        Family::MarketSize => return market_size(sql, scope, &org, w),
+        Family::NewCustomers => {
+            let (start, end) = instants(&mut sql);
+            (
+                format!(
+                    "SELECT d.owner_id AS owner, d.closed_at AS event FROM deals d \
+                 WHERE d.organization_id = {org} AND {won} AND d.closed_at >= {start} AND d.closed_at < {end} \
+                 AND {}",
+                    first_won("d")
+                ),
+                Event::Instant,
+                "COUNT(*) AS new_customers".to_owned(),
+            )
+        }
+        Family::Clv => {
+            let end = sql.param(w.end_micros());
+            (
+                format!(
+                    "SELECT d.owner_id AS owner, d.closed_at AS event, \
+                 (SELECT COALESCE(SUM(w.amount_minor - COALESCE(w.cost_minor, 0)), 0) FROM deals w \
+                 WHERE w.organization_id = d.organization_id AND w.customer_id = d.customer_id \
+                 AND w.status = 'WON' AND w.closed_at < {end}) AS profit FROM deals d \
+                 WHERE d.organization_id = {org} AND {won} AND d.closed_at < {end} AND {}",
+                    first_won("d")
+                ),
+                Event::Instant,
+                format!("COUNT(*) AS customers, {}", sum("x.profit", "profit")),
+            )
+        }
+        Family::Repeat => {
+            let (start, end) = instants(&mut sql);
+            (
+                format!(
+                    "SELECT d.owner_id AS owner, d.closed_at AS event, d.customer_id, \
+                 (SELECT MIN(w.closed_at) FROM deals w WHERE w.organization_id = d.organization_id \
+                 AND w.customer_id = d.customer_id AND w.status = 'WON') AS first_won FROM deals d \
+                 WHERE d.organization_id = {org} AND {won} AND d.closed_at >= {start} AND d.closed_at < {end}"
+                ),
+                Event::Instant,
+                format!(
+                    "COUNT(DISTINCT x.customer_id) AS customers, \
+                 COUNT(DISTINCT CASE WHEN x.first_won < {start} THEN x.customer_id END) AS returning"
+                ),
+            )
+        }
+        Family::Retention => {
+            let (start, end) = instants(&mut sql);
+            let days = context.active_customer_window_days;
+            let start_back = sql.param(to_micros(w.days_before(w.start, days)));
+            let end_back = sql.param(to_micros(w.days_before(w.end, days)));
+            // Each customer active at P.start, through its latest won deal before then,
+            // whose owner is the customer's responsible rep at P.start.
+            (
+                format!(
+                    "SELECT d.owner_id AS owner, CAST({start} AS BIGINT) AS event, \
+                     CASE WHEN EXISTS (SELECT 1 FROM deals k WHERE k.organization_id = d.organization_id \
+                     AND k.customer_id = d.customer_id AND k.status = 'WON' AND k.closed_at >= {end_back} \
+                     AND k.closed_at < {end}) THEN 1 ELSE 0 END AS kept FROM deals d \
+                     WHERE d.organization_id = {org} AND {won} AND d.closed_at >= {start_back} AND d.closed_at < {start} \
+                     AND NOT EXISTS (SELECT 1 FROM deals l WHERE l.organization_id = d.organization_id \
+                     AND l.customer_id = d.customer_id AND l.status = 'WON' AND l.closed_at < {start} \
+                     AND (l.closed_at > d.closed_at OR (l.closed_at = d.closed_at AND l.id > d.id)))"
+                ),
+                Event::Instant,
+                format!("COUNT(*) AS base, {}", sum("x.kept", "kept")),
+            )
+        }
+    };
+    sql.text = scope.grouped(&mut sql, &inner, event, &aggregates);
+    vec![sql]
+}
+
+/// The deal `alias` is its customer's first-ever won deal (ties: the smallest id).
+fn first_won(alias: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM deals e WHERE e.organization_id = {alias}.organization_id \
+         AND e.customer_id = {alias}.customer_id AND e.status = 'WON' \
+         AND (e.closed_at < {alias}.closed_at OR (e.closed_at = {alias}.closed_at AND e.id < {alias}.id)))"
+    )
+}
+
+/// Expenses: a rep's follow the rep (and the rep's team on the day); a team's count for it
+/// and every team above it, never for a rep; the organization's only for the organization.
+fn expenses(mut sql: Sql, scope: &Scope, org: &str, start_date: &str, end_date: &str) -> Vec<Sql> {
+    let in_window = format!(
+        "e.organization_id = {org} AND e.incurred_on >= {start_date} AND e.incurred_on < {end_date}"
+    );
+    let aggregates = sum("x.amount_minor", "expenses");
+    let by_rep = format!(
+        "SELECT e.rep_id AS owner, e.incurred_on AS event, e.amount_minor FROM expenses e \
+         WHERE {in_window} AND e.rep_id IS NOT NULL"
+    );
+    match scope {
+        Scope::Org(_) => {
+            let all = format!(
+                "SELECT e.rep_id AS owner, e.incurred_on AS event, e.amount_minor FROM expenses e WHERE {in_window}"
+            );
+            sql.text = scope.grouped(&mut sql, &all, Event::Date, &aggregates);
+            vec![sql]
+        }
+        Scope::Reps(_) => {
+            sql.text = scope.grouped(&mut sql, &by_rep, Event::Date, &aggregates);
+            vec![sql]
+        }
+        Scope::Teams { subtrees, .. } => {
+            let values = sql.values.clone();
+            let mut by_team = Sql {
+                text: String::new(),
+                values,
+            };
+            let pairs: Vec<String> = subtrees
+                .iter()
+                .map(|(subject, team)| {
+                    format!("({}, {})", by_team.param(*subject), by_team.param(*team))
+                })
+                .collect();
+            by_team.text = format!(
+                "WITH st(subject, team_id) AS (VALUES {}) SELECT st.subject AS subject, {} \
+                 FROM expenses e JOIN st ON e.team_id = st.team_id WHERE {in_window} GROUP BY st.subject",
+                pairs.join(", "),
+                sum("e.amount_minor", "expenses")
+            );
+            sql.text = scope.grouped(&mut sql, &by_rep, Event::Date, &aggregates);
+            if subtrees.is_empty() {
+                vec![sql]
+            } else {
+                vec![sql, by_team]
+            }
+        }
+    }
+}
+
+/// The market size recorded for exactly the scope and the period's full date range.
+fn market_size(mut sql: Sql, scope: &Scope, org: &str, window: Window) -> Vec<Sql> {
+    let first = sql.param(window.period.start);
+    let last = sql.param(window.period.end.pred_opt().unwrap_or(window.period.end));
+    let exact =
+        format!("m.organization_id = {org} AND m.starts_on = {first} AND m.ends_on = {last}");
+    sql.text = match scope {
+        Scope::Reps(_) => return Vec::new(),
+        Scope::Teams { subtrees, .. } => {
+            let teams: BTreeSet<Uuid> = subtrees.iter().map(|(subject, _)| *subject).collect();
+            let list: Vec<String> = teams.iter().map(|team| sql.param(*team)).collect();
+            format!(
+                "SELECT m.team_id AS subject, {} FROM market_sizes m WHERE {exact} AND m.team_id IN ({}) \
+                 GROUP BY m.team_id",
+                sum("m.amount_minor", "market"),
+                list.join(", ")
+            )
+        }
+        Scope::Org(organization) => format!(
+            "SELECT {} AS subject, {} FROM market_sizes m WHERE {exact} AND m.team_id IS NULL HAVING COUNT(*) > 0",
+            sql.param(*organization),
+            sum("m.amount_minor", "market")
+        ),
+    };
+    vec![sql]
+}

@@ -1,0 +1,142 @@
+//! Whose records a KPI query counts, as SQL: each rep by their own records, each team by
+//! its members' records at event time, or the whole organization. One statement answers
+//! a whole set of subjects (grouped), never one statement per subject.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use sea_orm::Value;
+use uuid::Uuid;
+
+use crate::period::start_of_day;
+use crate::time::from_micros;
+
+/// SQL text with its numbered parameters (`$1`, `$2`, … on both backends).
+#[derive(Debug, Default)]
+pub struct Sql {
+    pub text: String,
+    pub values: Vec<Value>,
+}
+
+impl Sql {
+    /// Adds a parameter and answers its placeholder.
+    pub fn param(&mut self, value: impl Into<Value>) -> String {
+        self.values.push(value.into());
+        format!("${}", self.values.len())
+    }
+}
+
+/// A rep's membership of a subject team (directly or through a subteam): the records of
+/// `user_id` with an event in `[from, to)` count for `subject`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub subject: Uuid,
+    pub user_id: Uuid,
+    pub from: i64,
+    /// `i64::MAX` while the membership is open.
+    pub to: i64,
+    /// The same span in local dates, for records whose event is a date.
+    pub from_date: NaiveDate,
+    pub to_date: NaiveDate,
+}
+
+impl Span {
+    /// A membership as a span of `subject`, in the organization's time zone.
+    pub fn new(subject: Uuid, user_id: Uuid, from: i64, to: Option<i64>, tz: Tz) -> Span {
+        Span {
+            subject,
+            user_id,
+            from,
+            to: to.unwrap_or(i64::MAX),
+            from_date: first_date_from(from_micros(from), tz),
+            to_date: to.map_or(NaiveDate::MAX, |to| first_date_from(from_micros(to), tz)),
+        }
+    }
+}
+
+/// The first local date that starts at or after `instant`.
+pub fn first_date_from(instant: DateTime<Utc>, tz: Tz) -> NaiveDate {
+    let date = instant.with_timezone(&tz).date_naive();
+    if start_of_day(date, tz) >= instant {
+        date
+    } else {
+        date.succ_opt().unwrap_or(date)
+    }
+}
+
+/// The subjects one statement computes.
+#[derive(Clone, Debug)]
+pub enum Scope {
+    /// Each listed rep by the records they are responsible for.
+    Reps(Vec<Uuid>),
+    /// Each team by its members' records at event time.
+    Teams {
+        spans: Vec<Span>,
+        /// (subject team, a team in its subtree), for what is attributed to teams.
+        subtrees: Vec<(Uuid, Uuid)>,
+    },
+    /// The whole organization: every record.
+    Org(Uuid),
+}
+
+/// What kind of value a record's event is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    Instant,
+    Date,
+}
+
+impl Scope {
+    /// Whether the scope has no subject (nothing to ask the database).
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Scope::Reps(reps) => reps.is_empty(),
+            Scope::Teams { spans, .. } => spans.is_empty(),
+            Scope::Org(_) => false,
+        }
+    }
+
+    /// Wraps `inner` — a query of records with an `owner` (the responsible rep) and an
+    /// `event` column — so that `aggregates` over its rows `x` come out per subject in a
+    /// `subject` column.
+    pub fn grouped(&self, sql: &mut Sql, inner: &str, event: Event, aggregates: &str) -> String {
+        match self {
+            Scope::Reps(reps) => {
+                let list: Vec<String> = reps.iter().map(|rep| sql.param(*rep)).collect();
+                format!(
+                    "SELECT x.owner AS subject, {aggregates} FROM ({inner}) x \
+                     WHERE x.owner IN ({}) GROUP BY x.owner",
+                    list.join(", ")
+                )
+            }
+            Scope::Teams { spans, .. } => {
+                let rows: Vec<String> = spans
+                    .iter()
+                    .map(|span| {
+                        let (from, to) = match event {
+                            Event::Instant => (sql.param(span.from), sql.param(span.to)),
+                            Event::Date => (sql.param(span.from_date), sql.param(span.to_date)),
+                        };
+                        format!(
+                            "({}, {}, {from}, {to})",
+                            sql.param(span.subject),
+                            sql.param(span.user_id)
+                        )
+                    })
+                    .collect();
+                format!(
+                    "WITH s(subject, user_id, f, t) AS (VALUES {}) \
+                     SELECT s.subject AS subject, {aggregates} FROM ({inner}) x \
+                     JOIN s ON x.owner = s.user_id AND x.event >= s.f AND x.event < s.t \
+                     GROUP BY s.subject",
+                    rows.join(", ")
+                )
+            }
+            Scope::Org(organization) => {
+                format!(
+                    "SELECT {} AS subject, {aggregates} FROM ({inner}) x",
+                    sql.param(*organization)
+                )
+            }
+        }
+    }
+}
