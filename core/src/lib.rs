@@ -8,6 +8,7 @@ pub mod access;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod figures;
 pub mod identity;
 pub mod import;
 pub mod kpi;

@@ -3,6 +3,9 @@
 //! its answer; see [`error`] for how core errors become GraphQL errors.
 
 pub mod error;
+mod figures;
+mod kpi_types;
+mod scalars;
 mod session;
 mod types;
 
@@ -19,7 +22,7 @@ pub type AttainSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 /// Every query.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(session::SessionQuery);
+pub struct QueryRoot(session::SessionQuery, figures::FiguresQuery);
 
 /// Every mutation.
 #[derive(MergedObject, Default)]

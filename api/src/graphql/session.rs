@@ -4,11 +4,11 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 use attain_core::access;
 use attain_core::identity;
 use attain_core::organization::Settings;
-use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::Services;
 use super::error::{GqlResult, principal};
+use super::scalars::DateTime;
 use super::types::{Organization, Role, User};
 
 #[derive(Default)]
@@ -55,7 +55,7 @@ pub struct SessionMutation;
 pub struct Session {
     /// Send as `Authorization: Bearer <token>`.
     pub token: String,
-    pub expires_at: DateTime<Utc>,
+    pub expires_at: DateTime,
     pub user: User,
 }
 
@@ -88,7 +88,7 @@ impl SessionMutation {
             .gql()?;
         Ok(Session {
             token: issued.token,
-            expires_at: issued.expires_at,
+            expires_at: DateTime(issued.expires_at),
             user: user.into(),
         })
     }

@@ -64,41 +64,50 @@ macro_rules! kpi_keys {
     };
 }
 
-kpi_keys! {
-    Revenue = "revenue",
-    RevenueGrowth = "revenue_growth",
-    RevenueYoy = "revenue_yoy",
-    WonDeals = "won_deals",
-    AvgDealSize = "avg_deal_size",
-    RevenuePerCustomer = "revenue_per_customer",
-    GrossProfit = "gross_profit",
-    GrossMargin = "gross_margin",
-    CollectionRate = "collection_rate",
-    MarketShare = "market_share",
-    NewCustomers = "new_customers",
-    RetentionRate = "retention_rate",
-    RepeatPurchaseRate = "repeat_purchase_rate",
-    SatisfactionAvg = "satisfaction_avg",
-    SatisfactionPassRate = "satisfaction_pass_rate",
-    Cac = "cac",
-    Clv = "clv",
-    ClvCacRatio = "clv_cac_ratio",
-    Activities = "activities",
-    Visits = "visits",
-    QualityVisits = "quality_visits",
-    QualityVisitsPerWeek = "quality_visits_per_week",
-    FollowUps = "follow_ups",
-    NewLeads = "new_leads",
-    LeadConversionRate = "lead_conversion_rate",
-    Proposals = "proposals",
-    CoCreatedProposals = "co_created_proposals",
-    ProposalCloseRate = "proposal_close_rate",
-    WinRate = "win_rate",
-    AvgSalesCycleDays = "avg_sales_cycle_days",
-    PipelineValue = "pipeline_value",
-    CollaborationScore = "collaboration_score",
-    CapabilityScore = "capability_score",
+/// Calls `$callback! { Variant = "key", … }` with every KPI key of the catalog, so that
+/// other crates (the GraphQL enum) generate their lists from this one.
+#[macro_export]
+macro_rules! for_each_kpi_key {
+    ($callback:ident) => {
+        $callback! {
+            Revenue = "revenue",
+            RevenueGrowth = "revenue_growth",
+            RevenueYoy = "revenue_yoy",
+            WonDeals = "won_deals",
+            AvgDealSize = "avg_deal_size",
+            RevenuePerCustomer = "revenue_per_customer",
+            GrossProfit = "gross_profit",
+            GrossMargin = "gross_margin",
+            CollectionRate = "collection_rate",
+            MarketShare = "market_share",
+            NewCustomers = "new_customers",
+            RetentionRate = "retention_rate",
+            RepeatPurchaseRate = "repeat_purchase_rate",
+            SatisfactionAvg = "satisfaction_avg",
+            SatisfactionPassRate = "satisfaction_pass_rate",
+            Cac = "cac",
+            Clv = "clv",
+            ClvCacRatio = "clv_cac_ratio",
+            Activities = "activities",
+            Visits = "visits",
+            QualityVisits = "quality_visits",
+            QualityVisitsPerWeek = "quality_visits_per_week",
+            FollowUps = "follow_ups",
+            NewLeads = "new_leads",
+            LeadConversionRate = "lead_conversion_rate",
+            Proposals = "proposals",
+            CoCreatedProposals = "co_created_proposals",
+            ProposalCloseRate = "proposal_close_rate",
+            WinRate = "win_rate",
+            AvgSalesCycleDays = "avg_sales_cycle_days",
+            PipelineValue = "pipeline_value",
+            CollaborationScore = "collaboration_score",
+            CapabilityScore = "capability_score",
+        }
+    };
 }
+
+for_each_kpi_key!(kpi_keys);
 
 /// Everything the catalog says about one KPI.
 #[derive(Clone, Copy, Debug)]

@@ -182,7 +182,7 @@ fn apply(family: Family, row: &QueryResult, facts: &mut Facts) -> CoreResult<()>
         }
         Family::Repeat => {
             facts.repeat_customers = get(row, "customers")?;
-            facts.repeat_returning = get(row, "returning")?;
+            facts.repeat_returning = get(row, "repeated")?;
         }
         Family::Retention => {
             facts.retention_base = get(row, "base")?;
@@ -392,7 +392,7 @@ fn statements(family: Family, scope: &Scope, context: &Inputs<'_>) -> Vec<Sql> {
                 Event::Instant,
                 format!(
                     "COUNT(DISTINCT x.customer_id) AS customers, \
-                 COUNT(DISTINCT CASE WHEN x.first_won < {start} THEN x.customer_id END) AS returning"
+                 COUNT(DISTINCT CASE WHEN x.first_won < {start} THEN x.customer_id END) AS repeated"
                 ),
             )
         }

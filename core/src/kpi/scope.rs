@@ -48,10 +48,16 @@ impl Span {
             from,
             to: to.unwrap_or(i64::MAX),
             from_date: first_date_from(from_micros(from), tz),
-            to_date: to.map_or(NaiveDate::MAX, |to| first_date_from(from_micros(to), tz)),
+            to_date: to.map_or(OPEN_END_DATE, |to| first_date_from(from_micros(to), tz)),
         }
     }
 }
+
+/// The end date of an open span: late enough, and sortable as text on SQLite.
+const OPEN_END_DATE: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
+    Some(date) => date,
+    None => NaiveDate::MIN,
+};
 
 /// The first local date that starts at or after `instant`.
 pub fn first_date_from(instant: DateTime<Utc>, tz: Tz) -> NaiveDate {

@@ -36,7 +36,7 @@ impl TestDatabase {
             .filter(|url| !url.is_empty())
         {
             Some(admin_url) => {
-                let name = format!("attain_test_{}", Uuid::new_v4().simple());
+                let name = format!("attain_test_{}", Uuid::now_v7().simple());
                 let admin = Database::connect(&admin_url)
                     .await
                     .expect("PostgreSQL at TEST_DATABASE_URL");
@@ -231,4 +231,23 @@ fn small_org_json() -> String {
         ]
     })
     .to_string()
+}
+
+/// A token for any user, signed as the test server expects (for imported users, who have
+/// no password).
+pub fn mint_token(organization_id: Uuid, user_id: Uuid, role: &str) -> String {
+    let now = chrono::Utc::now().timestamp();
+    let claims = attain_api::auth::Claims {
+        sub: user_id.to_string(),
+        org: organization_id.to_string(),
+        role: role.to_owned(),
+        iat: now,
+        nbf: now,
+        exp: now + 3600,
+        iss: "attain".into(),
+        aud: "attain-api".into(),
+        jti: Uuid::now_v7().to_string(),
+    };
+    let key = jsonwebtoken::EncodingKey::from_secret(TEST_SECRET.as_bytes());
+    jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &key).expect("a signed token")
 }

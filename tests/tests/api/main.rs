@@ -4,6 +4,7 @@
 mod helpers;
 
 mod authentication;
+mod conformance;
 mod import;
 mod server;
 mod storage;

@@ -1,0 +1,362 @@
+//! The figures a caller asks for — KPI values, scorecards, peer comparison — for a rep, a
+//! team or the organization over a period as of an instant. Access is checked first,
+//! then the database aggregates, then the pure formulas apply.
+
+use std::collections::{HashMap, HashSet};
+
+use attain_entity::enums::{AppliesTo, LeaderboardVisibility, SubjectKind};
+use attain_entity::{team, user};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Statement, Value};
+use uuid::Uuid;
+
+use crate::access::{Decision, Operation, Principal, Relation, Role};
+use crate::error::{CoreError, CoreResult};
+use crate::kpi::scope::Scope;
+use crate::kpi::{self, Direction, Facts, KpiKey, Subject};
+use crate::organization::Settings;
+use crate::period::{Period, Window};
+use crate::scorecard::{self, Scorecard, Standing};
+
+/// KPI values of one subject for one period.
+#[derive(Clone, Debug)]
+pub struct KpiReport {
+    pub subject: Subject,
+    pub window: Window,
+    /// Exact, unrounded values in the order asked; `None` is null.
+    pub values: Vec<(KpiKey, Option<Decimal>)>,
+}
+
+/// A scorecard with, for a rep, the standing among peers.
+#[derive(Clone, Debug)]
+pub struct ScorecardReport {
+    pub subject: Subject,
+    pub window: Window,
+    pub scorecard: Scorecard,
+    pub peers: Option<Peers>,
+}
+
+/// A rep's standing by the composite and by revenue.
+#[derive(Clone, Debug)]
+pub struct Peers {
+    /// The rep's team at the end of the period, if any.
+    pub team_id: Option<Uuid>,
+    pub composite: PeerStanding,
+    pub revenue: PeerStanding,
+}
+
+/// Standing among team peers (none without a team) and organization peers.
+#[derive(Clone, Debug)]
+pub struct PeerStanding {
+    pub team: Option<Standing>,
+    pub org: Standing,
+}
+
+/// Checks that the caller may read the subject's figures; a hidden or missing rep or team
+/// is `NOT_FOUND`.
+pub async fn authorize(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    subject: Subject,
+) -> CoreResult<Decision> {
+    match subject {
+        Subject::Rep(rep) => {
+            user::Entity::find_by_id((principal.organization_id, rep))
+                .one(db)
+                .await?
+                .ok_or(CoreError::NotFound("rep"))?;
+            let relation = if rep == principal.id && principal.role != Role::Partner {
+                Relation::Own
+            } else if !principal.subtree.is_empty() && ever_in(db, principal, rep).await? {
+                Relation::Subtree
+            } else {
+                Relation::Other
+            };
+            principal.authorize(Operation::ReadRepFigures, relation, "rep")
+        }
+        Subject::Team(team) => {
+            team::Entity::find_by_id((principal.organization_id, team))
+                .one(db)
+                .await?
+                .ok_or(CoreError::NotFound("team"))?;
+            let relation = if principal.subtree.contains(&team) {
+                Relation::Subtree
+            } else if current_team(db, principal.organization_id, principal.id).await? == Some(team)
+            {
+                Relation::OwnTeam
+            } else {
+                Relation::Other
+            };
+            principal.authorize(Operation::ReadTeamFigures, relation, "team")
+        }
+        Subject::Org => {
+            principal.authorize(Operation::ReadTeamFigures, Relation::Other, "organization")
+        }
+    }
+}
+
+/// Whether the rep has ever been a member of a team in the manager's subtree.
+async fn ever_in(db: &DatabaseConnection, principal: &Principal, rep: Uuid) -> CoreResult<bool> {
+    let mut values = vec![Value::from(principal.organization_id), Value::from(rep)];
+    let placeholders: Vec<String> = principal
+        .subtree
+        .iter()
+        .map(|team| {
+            values.push(Value::from(*team));
+            format!("${}", values.len())
+        })
+        .collect();
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM team_memberships WHERE organization_id = $1 AND user_id = $2 AND team_id IN ({})",
+        placeholders.join(", ")
+    );
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            sql,
+            values,
+        ))
+        .await?;
+    Ok(row
+        .map(|row| row.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0)
+        > 0)
+}
+
+/// The team a user is in now.
+async fn current_team(
+    db: &DatabaseConnection,
+    organization_id: Uuid,
+    user_id: Uuid,
+) -> CoreResult<Option<Uuid>> {
+    let now = crate::time::now_micros();
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "SELECT team_id FROM team_memberships WHERE organization_id = $1 AND user_id = $2 \
+             AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $3)",
+            [
+                Value::from(organization_id),
+                Value::from(user_id),
+                Value::from(now),
+            ],
+        ))
+        .await?;
+    Ok(row
+        .map(|row| row.try_get::<Uuid>("", "team_id"))
+        .transpose()?)
+}
+
+/// The KPI values of a subject.
+pub async fn kpis(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    subject: Subject,
+    period: &str,
+    as_of: DateTime<Utc>,
+    keys: &[KpiKey],
+) -> CoreResult<KpiReport> {
+    authorize(db, principal, subject).await?;
+    let settings = Settings::load(db, principal.organization_id).await?;
+    let period = &Period::parse(period, settings.fiscal_year_start_month)?;
+    let facts = subject_facts(db, &settings, subject, period, as_of, keys).await?;
+    Ok(KpiReport {
+        subject,
+        window: kpi::windows(period, &settings, as_of).current,
+        values: keys
+            .iter()
+            .map(|key| (*key, facts.value(*key, settings.currency)))
+            .collect(),
+    })
+}
+
+async fn subject_facts(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    subject: Subject,
+    period: &Period,
+    as_of: DateTime<Utc>,
+    keys: &[KpiKey],
+) -> CoreResult<Facts> {
+    let scope = kpi::scope_of(db, settings, subject).await?;
+    let mut facts = kpi::evaluate(db, settings, &scope, period, as_of, keys).await?;
+    Ok(facts.remove(&subject.key(settings.id)).unwrap_or_default())
+}
+
+/// The scorecard of a subject, or `None` when no scheme is in force. Peers are computed
+/// for reps when `with_peers` is set (it needs every peer's figures).
+pub async fn scorecard(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    subject: Subject,
+    period: &str,
+    as_of: DateTime<Utc>,
+    with_peers: bool,
+) -> CoreResult<Option<ScorecardReport>> {
+    authorize(db, principal, subject).await?;
+    let settings = Settings::load(db, principal.organization_id).await?;
+    let period = &Period::parse(period, settings.fiscal_year_start_month)?;
+    let applies_to = if matches!(subject, Subject::Rep(_)) {
+        AppliesTo::Rep
+    } else {
+        AppliesTo::Team
+    };
+    let Some(scheme) =
+        scorecard::scheme_in_force(db, settings.id, applies_to, period.start).await?
+    else {
+        return Ok(None);
+    };
+    let keys: Vec<KpiKey> = scheme.items.iter().map(|(kpi, _)| *kpi).collect();
+    let facts = subject_facts(db, &settings, subject, period, as_of, &keys).await?;
+    let (kind, key) = match subject {
+        Subject::Rep(id) => (SubjectKind::Rep, id),
+        Subject::Team(id) => (SubjectKind::Team, id),
+        Subject::Org => (SubjectKind::Org, settings.id),
+    };
+    let targets = scorecard::targets(db, settings.id, kind, &[key], period).await?;
+    let card = scorecard::score(
+        &scheme,
+        |kpi| facts.value(kpi, settings.currency),
+        |kpi| targets.get(&(key, kpi)).cloned(),
+    );
+    let window = kpi::windows(period, &settings, as_of).current;
+    let peers = match subject {
+        Subject::Rep(rep) if with_peers && visibility_allows_peers(principal, &settings) => {
+            let mut peers = peers(db, &settings, &scheme, rep, period, as_of, &window).await?;
+            if principal.role == Role::Rep
+                && settings.leaderboard_visibility != LeaderboardVisibility::Full
+            {
+                hide_peer_values(&mut peers);
+            }
+            Some(peers)
+        }
+        _ => None,
+    };
+    Ok(Some(ScorecardReport {
+        subject,
+        window,
+        scorecard: card,
+        peers,
+    }))
+}
+
+fn visibility_allows_peers(principal: &Principal, settings: &Settings) -> bool {
+    principal.role != Role::Rep || settings.leaderboard_visibility != LeaderboardVisibility::None
+}
+
+/// `RANK_ONLY`: a rep sees rank, percentile and n, not the peers' median.
+fn hide_peer_values(peers: &mut Peers) {
+    for standing in [&mut peers.composite, &mut peers.revenue] {
+        if let Some(team) = standing.team.as_mut() {
+            team.median = None;
+            team.delta_to_median = None;
+        }
+    }
+}
+
+/// The reps (role `REP`) in a team at the end of the window, by team.
+async fn teams_at_end(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    window: &Window,
+) -> CoreResult<HashMap<Uuid, Uuid>> {
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "SELECT m.user_id, m.team_id FROM team_memberships m JOIN users u \
+             ON u.organization_id = m.organization_id AND u.id = m.user_id \
+             WHERE m.organization_id = $1 AND u.role = 'REP' AND m.valid_from < $2 \
+             AND (m.valid_to IS NULL OR m.valid_to >= $2)",
+            [Value::from(settings.id), Value::from(window.end_micros())],
+        ))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                row.try_get::<Uuid>("", "user_id")?,
+                row.try_get::<Uuid>("", "team_id")?,
+            ))
+        })
+        .collect()
+}
+
+async fn peers(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    scheme: &scorecard::Scheme,
+    rep: Uuid,
+    period: &Period,
+    as_of: DateTime<Utc>,
+    window: &Window,
+) -> CoreResult<Peers> {
+    let team_of = teams_at_end(db, settings, window).await?;
+    let mut reps: Vec<Uuid> = team_of.keys().copied().collect();
+    if !team_of.contains_key(&rep) {
+        reps.push(rep);
+    }
+    let mut keys: Vec<KpiKey> = scheme.items.iter().map(|(kpi, _)| *kpi).collect();
+    if !keys.contains(&KpiKey::Revenue) {
+        keys.push(KpiKey::Revenue);
+    }
+    let facts = kpi::evaluate(
+        db,
+        settings,
+        &Scope::Reps(reps.clone()),
+        period,
+        as_of,
+        &keys,
+    )
+    .await?;
+    let targets = scorecard::targets(db, settings.id, SubjectKind::Rep, &reps, period).await?;
+    let empty = Facts::default();
+    let figures: HashMap<Uuid, (Option<Decimal>, Option<Decimal>)> = reps
+        .iter()
+        .map(|peer| {
+            let facts = facts.get(peer).unwrap_or(&empty);
+            let card = scorecard::score(
+                scheme,
+                |kpi| facts.value(kpi, settings.currency),
+                |kpi| targets.get(&(*peer, kpi)).cloned(),
+            );
+            (
+                *peer,
+                (
+                    card.composite,
+                    facts.value(KpiKey::Revenue, settings.currency),
+                ),
+            )
+        })
+        .collect();
+    let team_id = team_of.get(&rep).copied();
+    let team_peers: HashSet<Uuid> = team_of
+        .iter()
+        .filter(|(_, team)| Some(**team) == team_id)
+        .map(|(peer, _)| *peer)
+        .collect();
+    let standing = |pick: fn(&(Option<Decimal>, Option<Decimal>)) -> Option<Decimal>| {
+        let mine = figures.get(&rep).and_then(pick);
+        let values = |members: &mut dyn Iterator<Item = &Uuid>| -> Vec<Decimal> {
+            members
+                .filter_map(|peer| figures.get(peer).and_then(pick))
+                .collect()
+        };
+        let org_values = values(&mut team_of.keys());
+        let mut org = scorecard::standing(
+            &org_values,
+            mine.filter(|_| team_id.is_some()),
+            Direction::Up,
+        );
+        org.median = None;
+        org.delta_to_median = None;
+        let team = team_id
+            .map(|_| scorecard::standing(&values(&mut team_peers.iter()), mine, Direction::Up));
+        PeerStanding { team, org }
+    };
+    Ok(Peers {
+        team_id,
+        composite: standing(|f| f.0),
+        revenue: standing(|f| f.1),
+    })
+}
