@@ -282,6 +282,12 @@ async fn teams_at_end(
         .collect()
 }
 
+/// The figures peers are compared by.
+struct PeerFigures {
+    composite: Option<Decimal>,
+    revenue: Option<Decimal>,
+}
+
 async fn peers(
     db: &DatabaseConnection,
     settings: &Settings,
@@ -311,7 +317,7 @@ async fn peers(
     .await?;
     let targets = scorecard::targets(db, settings.id, SubjectKind::Rep, &reps, period).await?;
     let empty = Facts::default();
-    let figures: HashMap<Uuid, (Option<Decimal>, Option<Decimal>)> = reps
+    let figures: HashMap<Uuid, PeerFigures> = reps
         .iter()
         .map(|peer| {
             let facts = facts.get(peer).unwrap_or(&empty);
@@ -320,12 +326,13 @@ async fn peers(
                 |kpi| facts.value(kpi, settings.currency),
                 |kpi| targets.get(&(*peer, kpi)).cloned(),
             );
+            let revenue = facts.value(KpiKey::Revenue, settings.currency);
             (
                 *peer,
-                (
-                    card.composite,
-                    facts.value(KpiKey::Revenue, settings.currency),
-                ),
+                PeerFigures {
+                    composite: card.composite,
+                    revenue,
+                },
             )
         })
         .collect();
@@ -335,7 +342,7 @@ async fn peers(
         .filter(|(_, team)| Some(**team) == team_id)
         .map(|(peer, _)| *peer)
         .collect();
-    let standing = |pick: fn(&(Option<Decimal>, Option<Decimal>)) -> Option<Decimal>| {
+    let standing = |pick: fn(&PeerFigures) -> Option<Decimal>| {
         let mine = figures.get(&rep).and_then(pick);
         let values = |members: &mut dyn Iterator<Item = &Uuid>| -> Vec<Decimal> {
             members
@@ -356,7 +363,7 @@ async fn peers(
     };
     Ok(Peers {
         team_id,
-        composite: standing(|f| f.0),
-        revenue: standing(|f| f.1),
+        composite: standing(|f| f.composite),
+        revenue: standing(|f| f.revenue),
     })
 }

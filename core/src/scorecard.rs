@@ -71,7 +71,7 @@ pub async fn scheme_in_force<C: ConnectionTrait>(
         .into_iter()
         .map(|tier| (tier.min_score, tier.multiplier))
         .collect();
-    tiers.sort_by(|a, b| b.0.cmp(&a.0));
+    tiers.sort_by_key(|tier| std::cmp::Reverse(tier.0));
     Ok(Some(Scheme {
         id: row.id,
         name: row.name,

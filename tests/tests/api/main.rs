@@ -5,6 +5,7 @@ mod helpers;
 
 mod authentication;
 mod conformance;
+mod figures;
 mod import;
 mod server;
 mod storage;
