@@ -401,18 +401,19 @@ fn statements(family: Family, scope: &Scope, context: &Inputs<'_>) -> Vec<Sql> {
             let days = context.active_customer_window_days;
             let start_back = sql.param(to_micros(w.days_before(w.start, days)));
             let end_back = sql.param(to_micros(w.days_before(w.end, days)));
-            // Each customer active at P.start, through its latest won deal before then,
-            // whose owner is the customer's responsible rep at P.start.
+            // Each customer active at P.start, through its latest won deal before then
+            // (which lies in the activity window), whose owner is the customer's
+            // responsible rep at P.start.
             (
                 format!(
-                    "SELECT d.owner_id AS owner, CAST({start} AS BIGINT) AS event, \
-                     CASE WHEN EXISTS (SELECT 1 FROM deals k WHERE k.organization_id = d.organization_id \
-                     AND k.customer_id = d.customer_id AND k.status = 'WON' AND k.closed_at >= {end_back} \
-                     AND k.closed_at < {end}) THEN 1 ELSE 0 END AS kept FROM deals d \
-                     WHERE d.organization_id = {org} AND {won} AND d.closed_at >= {start_back} AND d.closed_at < {start} \
-                     AND NOT EXISTS (SELECT 1 FROM deals l WHERE l.organization_id = d.organization_id \
-                     AND l.customer_id = d.customer_id AND l.status = 'WON' AND l.closed_at < {start} \
-                     AND (l.closed_at > d.closed_at OR (l.closed_at = d.closed_at AND l.id > d.id)))"
+                    "SELECT r.owner, CAST({start} AS BIGINT) AS event, \
+                     CASE WHEN EXISTS (SELECT 1 FROM deals k WHERE k.organization_id = {org} \
+                     AND k.customer_id = r.customer_id AND k.status = 'WON' AND k.closed_at >= {end_back} \
+                     AND k.closed_at < {end}) THEN 1 ELSE 0 END AS kept FROM \
+                     (SELECT d.owner_id AS owner, d.customer_id, ROW_NUMBER() OVER \
+                     (PARTITION BY d.customer_id ORDER BY d.closed_at DESC, d.id DESC) AS latest FROM deals d \
+                     WHERE d.organization_id = {org} AND {won} AND d.closed_at >= {start_back} \
+                     AND d.closed_at < {start}) r WHERE r.latest = 1"
                 ),
                 Event::Instant,
                 format!("COUNT(*) AS base, {}", sum("x.kept", "kept")),
