@@ -67,7 +67,7 @@ pub struct SeedDemoArgs {
     #[arg(long, default_value = "Attain Demo Trading")]
     pub name: String,
     /// The password of every demo user.
-    #[arg(long, default_value = "attain-demo")]
+    #[arg(long, default_value = demo::DEFAULT_PASSWORD)]
     pub password: String,
 }
 
@@ -142,41 +142,30 @@ async fn print_demo_logins(
     address: &str,
 ) -> anyhow::Result<()> {
     let Some(demo) = organization::Entity::find()
-        .filter(organization::Column::ExternalId.eq("demo"))
+        .filter(organization::Column::ExternalId.eq(demo::ORGANIZATION_EXTERNAL_ID))
         .one(db)
         .await?
     else {
         return Ok(());
     };
-    let admin = identity::find_by_email(db, "admin@demo.attain.example", Some(demo.id)).await?;
+    let logins = demo::logins();
+    let admin = identity::find_by_email(db, &logins[0].0, Some(demo.id)).await?;
     let tokens = Tokens::from_config(config)?;
     let issued = tokens.issue(demo.id, admin.id, Role::Admin)?;
     println!();
     println!(
-        "Demo organization \"{}\" — every demo user's password is attain-demo:",
-        demo.name
+        "Demo organization \"{}\" — every demo user's password is {}:",
+        demo.name,
+        demo::DEFAULT_PASSWORD
     );
-    for (email, role) in demo_logins() {
-        println!("  {role:<8} {email}");
+    for (email, role) in &logins {
+        println!("  {:<8} {email}", role.as_str());
     }
     println!();
     println!("Paste into GraphiQL's Headers tab ({address}/graphql), valid for an hour:");
     println!("  {{\"Authorization\": \"Bearer {}\"}}", issued.token);
     println!("Then run: {{ me {{ role user {{ displayName email }} organization {{ name }} }} }}");
     Ok(())
-}
-
-fn demo_logins() -> Vec<(String, &'static str)> {
-    [
-        ("admin", "ADMIN"),
-        ("analyst", "ANALYST"),
-        ("region-mgr-1", "MANAGER"),
-        ("mgr-1", "MANAGER"),
-        ("rep-1", "REP"),
-    ]
-    .iter()
-    .map(|(local, role)| (format!("{local}@demo.attain.example"), *role))
-    .collect()
 }
 
 async fn seed_demo(config: &Config, args: SeedDemoArgs) -> anyhow::Result<()> {

@@ -34,6 +34,31 @@ const TIMEZONE: Tz = chrono_tz::Asia::Shanghai;
 const TEAM_SIZE: usize = 10;
 /// Teams per region in a large demo.
 const REGION_SIZE: usize = 10;
+/// The external id of every demo organization, by which the server finds it again.
+pub const ORGANIZATION_EXTERNAL_ID: &str = "demo";
+/// The password demo users get unless told otherwise.
+pub const DEFAULT_PASSWORD: &str = "attain-demo";
+
+/// The email of a demo user (`admin`, `rep-1`, …).
+pub fn email(local: &str) -> String {
+    format!("{local}@demo.attain.example")
+}
+
+/// The people to log in as: the admin, the analyst, a region manager, a team manager and
+/// a rep; the admin first.
+pub fn logins() -> Vec<(String, Role)> {
+    [
+        ("admin", Role::Admin),
+        ("analyst", Role::Analyst),
+        ("region-mgr-1", Role::Manager),
+        ("mgr-1", Role::Manager),
+        ("rep-1", Role::Rep),
+    ]
+    .iter()
+    .map(|(local, role)| (email(local), *role))
+    .collect()
+}
+
 /// Reps generated per transaction.
 const REPS_PER_CHUNK: usize = 20;
 
@@ -61,7 +86,7 @@ impl Default for DemoOptions {
             seed: 7,
             activities_per_week: 12,
             deals_per_week: 2,
-            password: "attain-demo".to_owned(),
+            password: DEFAULT_PASSWORD.to_owned(),
             now: Utc::now(),
         }
     }
@@ -113,7 +138,7 @@ pub async fn seed(
     }
     Ok(DemoReport {
         organization_id: importer.organization_id,
-        logins: plan.logins(),
+        logins: logins(),
         counts,
     })
 }
@@ -165,20 +190,6 @@ impl<'a> Plan<'a> {
         rep % self.teams
     }
 
-    fn email(&self, local: &str) -> String {
-        format!("{local}@demo.attain.example")
-    }
-
-    fn logins(&self) -> Vec<(String, Role)> {
-        vec![
-            (self.email("admin"), Role::Admin),
-            (self.email("analyst"), Role::Analyst),
-            (self.email("region-mgr-1"), Role::Manager),
-            (self.email("mgr-1"), Role::Manager),
-            (self.email("rep-1"), Role::Rep),
-        ]
-    }
-
     fn local_date(&self, instant: DateTime<Utc>) -> NaiveDate {
         instant.with_timezone(&TIMEZONE).date_naive()
     }
@@ -189,7 +200,7 @@ impl<'a> Plan<'a> {
         let mut data = Dataset {
             format: FORMAT.to_owned(),
             organization: OrganizationRecord {
-                id: "demo".to_owned(),
+                id: ORGANIZATION_EXTERNAL_ID.to_owned(),
                 name: self.options.name.clone(),
                 timezone: TIMEZONE.name().to_owned(),
                 currency: "CNY".to_owned(),
@@ -208,13 +219,13 @@ impl<'a> Plan<'a> {
         };
         data.users.push(person(
             "admin".into(),
-            self.email("admin"),
+            email("admin"),
             "Ada Admin".into(),
             Role::Admin,
         ));
         data.users.push(person(
             "analyst".into(),
-            self.email("analyst"),
+            email("analyst"),
             "Bo Analyst".into(),
             Role::Analyst,
         ));
@@ -222,7 +233,7 @@ impl<'a> Plan<'a> {
             let id = format!("region-mgr-{region}");
             data.users.push(person(
                 id.clone(),
-                self.email(&id),
+                email(&id),
                 format!("Region Manager {region}"),
                 Role::Manager,
             ));
@@ -237,7 +248,7 @@ impl<'a> Plan<'a> {
             let id = format!("mgr-{team}");
             data.users.push(person(
                 id.clone(),
-                self.email(&id),
+                email(&id),
                 format!("Team Manager {team}"),
                 Role::Manager,
             ));
@@ -253,7 +264,7 @@ impl<'a> Plan<'a> {
             let id = format!("rep-{rep}");
             data.users.push(UserRecord {
                 external_id: Some(format!("HR-{:05}", rep)),
-                ..person(id.clone(), self.email(&id), format!("Rep {rep}"), Role::Rep)
+                ..person(id.clone(), email(&id), format!("Rep {rep}"), Role::Rep)
             });
             let team = self.team_of(rep - 1) + 1;
             // The third rep moves to the next team halfway through, to show history.

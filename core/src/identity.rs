@@ -49,11 +49,7 @@ pub async fn login(
     password: &str,
     organization: Option<Uuid>,
 ) -> CoreResult<user::Model> {
-    let mut query = user::Entity::find().filter(user::Column::Email.eq(normalize_email(email)));
-    if let Some(organization) = organization {
-        query = query.filter(user::Column::OrganizationId.eq(organization));
-    }
-    let candidates = query.all(db).await?;
+    let candidates = users_with_email(db, email, organization).await?;
     let found = match candidates.as_slice() {
         [only] => Some(only),
         _ => None,
@@ -75,11 +71,7 @@ pub async fn find_by_email(
     email: &str,
     organization: Option<Uuid>,
 ) -> CoreResult<user::Model> {
-    let mut query = user::Entity::find().filter(user::Column::Email.eq(normalize_email(email)));
-    if let Some(organization) = organization {
-        query = query.filter(user::Column::OrganizationId.eq(organization));
-    }
-    match query.all(db).await?.as_slice() {
+    match users_with_email(db, email, organization).await?.as_slice() {
         [only] if only.active => Ok(only.clone()),
         [_] => Err(CoreError::bad_input("email", "the user is deactivated")),
         [] => Err(CoreError::NotFound("user")),
@@ -88,6 +80,19 @@ pub async fn find_by_email(
             "the email exists in several organizations",
         )),
     }
+}
+
+/// The users with this email, in one organization or in all.
+async fn users_with_email(
+    db: &DatabaseConnection,
+    email: &str,
+    organization: Option<Uuid>,
+) -> CoreResult<Vec<user::Model>> {
+    let mut query = user::Entity::find().filter(user::Column::Email.eq(normalize_email(email)));
+    if let Some(organization) = organization {
+        query = query.filter(user::Column::OrganizationId.eq(organization));
+    }
+    Ok(query.all(db).await?)
 }
 
 /// Emails compare without case and surrounding space.
