@@ -222,8 +222,15 @@ fn statements(family: Family, scope: &Scope, context: &Inputs<'_>) -> Vec<Sql> {
                  d.cost_minor, d.created_at FROM deals d \
                  WHERE d.organization_id = {org} AND d.closed_at >= {from} AND d.closed_at < {to}"
             );
+            let revenue = sum(
+                "CASE WHEN x.status = 'WON' THEN x.amount_minor ELSE 0 END",
+                "revenue",
+            );
+            if family != Family::Closed {
+                return finish(sql, scope, &inner, Event::Instant, &revenue);
+            }
             let aggregates = [
-                sum("CASE WHEN x.status = 'WON' THEN x.amount_minor ELSE 0 END", "revenue"),
+                revenue,
                 "COUNT(CASE WHEN x.status = 'WON' THEN 1 END) AS won".to_owned(),
                 "COUNT(CASE WHEN x.status = 'LOST' THEN 1 END) AS lost".to_owned(),
                 "COUNT(DISTINCT CASE WHEN x.status = 'WON' THEN x.customer_id END) AS customers".to_owned(),
@@ -420,7 +427,12 @@ fn statements(family: Family, scope: &Scope, context: &Inputs<'_>) -> Vec<Sql> {
             )
         }
     };
-    sql.text = scope.grouped(&mut sql, &inner, event, &aggregates);
+    finish(sql, scope, &inner, event, &aggregates)
+}
+
+/// Wraps a family's records query into the scope's grouped statement.
+fn finish(mut sql: Sql, scope: &Scope, inner: &str, event: Event, aggregates: &str) -> Vec<Sql> {
+    sql.text = scope.grouped(&mut sql, inner, event, aggregates);
     vec![sql]
 }
 

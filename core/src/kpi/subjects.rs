@@ -124,12 +124,22 @@ pub async fn team_scope<C: ConnectionTrait>(
             stack.extend(children.get(&current).into_iter().flatten().copied());
         }
     }
+    let teams_in_scope: BTreeSet<Uuid> = subtrees.iter().map(|(_, team)| *team).collect();
+    let mut values = vec![Value::from(settings.id)];
+    let placeholders: Vec<String> = teams_in_scope
+        .iter()
+        .map(|team| {
+            values.push(Value::from(*team));
+            format!("${}", values.len())
+        })
+        .collect();
+    let sql = format!(
+        "SELECT user_id, team_id, valid_from, valid_to FROM team_memberships \
+         WHERE organization_id = $1 AND team_id IN ({})",
+        placeholders.join(", ")
+    );
     let members = db
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            "SELECT user_id, team_id, valid_from, valid_to FROM team_memberships WHERE organization_id = $1",
-            [Value::from(settings.id)],
-        ))
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
         .await?;
     let mut by_team: HashMap<Uuid, Vec<(Uuid, i64, Option<i64>)>> = HashMap::new();
     for row in members {
