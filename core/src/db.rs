@@ -49,6 +49,16 @@ pub async fn migrate(db: &DatabaseConnection) -> CoreResult<()> {
     Ok(())
 }
 
+/// Refreshes the planner's statistics. Run after a bulk load: with stale statistics
+/// PostgreSQL plans the KPI queries as if the tables were empty (measured: 1.6 s instead of
+/// 21 ms for retention over 100 reps).
+pub async fn analyze(db: &DatabaseConnection) -> CoreResult<()> {
+    db.execute_unprepared("ANALYZE")
+        .await
+        .context("refreshing statistics")?;
+    Ok(())
+}
+
 /// Whether the database answers a trivial query.
 pub async fn ping(db: &DatabaseConnection) -> bool {
     db.execute_unprepared("SELECT 1").await.is_ok()

@@ -136,6 +136,7 @@ pub async fn seed(
         done = end;
         progress(done, options.reps);
     }
+    crate::db::analyze(db).await?;
     Ok(DemoReport {
         organization_id: importer.organization_id,
         logins: logins(),

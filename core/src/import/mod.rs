@@ -71,6 +71,7 @@ pub async fn import(
     importer.store_ids(&transaction).await?;
     let report = importer.report(dataset);
     transaction.commit().await?;
+    crate::db::analyze(db).await?;
     Ok(report)
 }
 
