@@ -2,8 +2,6 @@
 //! team or the organization over a period as of an instant. Access is checked first,
 //! then the database aggregates, then the pure formulas apply.
 
-use std::collections::{HashMap, HashSet};
-
 use attain_entity::enums::{AppliesTo, LeaderboardVisibility, SubjectKind};
 use attain_entity::{team, user};
 use chrono::{DateTime, Utc};
@@ -13,9 +11,9 @@ use uuid::Uuid;
 
 use crate::access::{Decision, Operation, Principal, Relation, Role};
 use crate::error::{CoreError, CoreResult};
-use crate::kpi::scope::Scope;
-use crate::kpi::{self, Direction, Facts, KpiKey, Subject};
+use crate::kpi::{self, Direction, Facts, KpiKey, Subject, TeamTree};
 use crate::organization::Settings;
+use crate::peers::{RepFigures, display_names, rep_figures, rep_scheme, teams_at_end};
 use crate::period::{Period, Window};
 use crate::scorecard::{self, Scorecard, Standing};
 
@@ -35,6 +33,29 @@ pub struct ScorecardReport {
     pub window: Window,
     pub scorecard: Scorecard,
     pub peers: Option<Peers>,
+    /// For a team or the organization: the scorecard of every rep in it at the end of
+    /// the period (a rep caller sees only their own row).
+    pub breakdown: Option<Vec<RepRow>>,
+}
+
+/// One rep's row in a team's breakdown.
+#[derive(Clone, Debug)]
+pub struct RepRow {
+    pub rep_id: Uuid,
+    pub display_name: String,
+    /// The rep's team at the end of the period.
+    pub team_id: Uuid,
+    /// None when no rep scheme is in force.
+    pub scorecard: Option<Scorecard>,
+}
+
+/// What a scorecard request computes beyond the scorecard itself.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Extras {
+    /// A rep's standing among peers (needs every peer's figures).
+    pub peers: bool,
+    /// A team's or the organization's per-rep scorecards.
+    pub breakdown: bool,
 }
 
 /// A rep's standing by the composite and by revenue.
@@ -126,7 +147,7 @@ async fn ever_in(db: &DatabaseConnection, principal: &Principal, rep: Uuid) -> C
 }
 
 /// The team a user is in now.
-async fn current_team(
+pub(crate) async fn current_team(
     db: &DatabaseConnection,
     organization_id: Uuid,
     user_id: Uuid,
@@ -193,7 +214,7 @@ pub async fn scorecard(
     subject: Subject,
     period: &str,
     as_of: DateTime<Utc>,
-    with_peers: bool,
+    extras: Extras,
 ) -> CoreResult<Option<ScorecardReport>> {
     authorize(db, principal, subject).await?;
     let settings = Settings::load(db, principal.organization_id).await?;
@@ -223,7 +244,7 @@ pub async fn scorecard(
     );
     let window = kpi::windows(period, &settings, as_of).current;
     let peers = match subject {
-        Subject::Rep(rep) if with_peers && visibility_allows_peers(principal, &settings) => {
+        Subject::Rep(rep) if extras.peers && visibility_allows_peers(principal, &settings) => {
             let mut peers = peers(db, &settings, &scheme, rep, period, as_of, &window).await?;
             if principal.role == Role::Rep
                 && settings.leaderboard_visibility != LeaderboardVisibility::Full
@@ -234,12 +255,57 @@ pub async fn scorecard(
         }
         _ => None,
     };
+    let breakdown = match subject {
+        Subject::Team(_) | Subject::Org if extras.breakdown => {
+            Some(breakdown(db, principal, &settings, subject, period, as_of, &window).await?)
+        }
+        _ => None,
+    };
     Ok(Some(ScorecardReport {
         subject,
         window,
         scorecard: card,
         peers,
+        breakdown,
     }))
+}
+
+/// The scorecards of the reps in a team's subtree (or in any team) at the end of the
+/// period, in a constant number of statements.
+async fn breakdown(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    settings: &Settings,
+    subject: Subject,
+    period: &Period,
+    as_of: DateTime<Utc>,
+    window: &Window,
+) -> CoreResult<Vec<RepRow>> {
+    let mut team_of = teams_at_end(db, settings, window).await?;
+    if let Subject::Team(team) = subject {
+        let teams = TeamTree::load(db, settings.id).await?.subtree(team)?;
+        team_of.retain(|_, member_team| teams.contains(member_team));
+    }
+    if principal.role == Role::Rep {
+        team_of.retain(|rep, _| *rep == principal.id);
+    }
+    let reps: Vec<Uuid> = team_of.keys().copied().collect();
+    let scheme = rep_scheme(db, settings, period).await?;
+    let mut figures = rep_figures(db, settings, &reps, period, as_of, &[], scheme.as_ref()).await?;
+    let mut names = display_names(db, settings.id, &reps).await?;
+    let mut rows: Vec<RepRow> = team_of
+        .into_iter()
+        .map(|(rep_id, team_id)| RepRow {
+            rep_id,
+            display_name: names.remove(&rep_id).unwrap_or_default(),
+            team_id,
+            scorecard: figures
+                .remove(&rep_id)
+                .and_then(|figures| figures.scorecard),
+        })
+        .collect();
+    rows.sort_by(|a, b| (&a.display_name, a.rep_id).cmp(&(&b.display_name, b.rep_id)));
+    Ok(rows)
 }
 
 fn visibility_allows_peers(principal: &Principal, settings: &Settings) -> bool {
@@ -256,38 +322,6 @@ fn hide_peer_values(peers: &mut Peers) {
     }
 }
 
-/// The reps (role `REP`) in a team at the end of the window, by team.
-async fn teams_at_end(
-    db: &DatabaseConnection,
-    settings: &Settings,
-    window: &Window,
-) -> CoreResult<HashMap<Uuid, Uuid>> {
-    let rows = db
-        .query_all_raw(Statement::from_sql_and_values(
-            db.get_database_backend(),
-            "SELECT m.user_id, m.team_id FROM team_memberships m JOIN users u \
-             ON u.organization_id = m.organization_id AND u.id = m.user_id \
-             WHERE m.organization_id = $1 AND u.role = 'REP' AND m.valid_from < $2 \
-             AND (m.valid_to IS NULL OR m.valid_to >= $2)",
-            [Value::from(settings.id), Value::from(window.end_micros())],
-        ))
-        .await?;
-    rows.iter()
-        .map(|row| {
-            Ok((
-                row.try_get::<Uuid>("", "user_id")?,
-                row.try_get::<Uuid>("", "team_id")?,
-            ))
-        })
-        .collect()
-}
-
-/// The figures peers are compared by.
-struct PeerFigures {
-    composite: Option<Decimal>,
-    revenue: Option<Decimal>,
-}
-
 async fn peers(
     db: &DatabaseConnection,
     settings: &Settings,
@@ -302,68 +336,40 @@ async fn peers(
     if !team_of.contains_key(&rep) {
         reps.push(rep);
     }
-    let mut keys: Vec<KpiKey> = scheme.items.iter().map(|(kpi, _)| *kpi).collect();
-    if !keys.contains(&KpiKey::Revenue) {
-        keys.push(KpiKey::Revenue);
-    }
-    let facts = kpi::evaluate(
+    let figures = rep_figures(
         db,
         settings,
-        &Scope::Reps(reps.clone()),
+        &reps,
         period,
         as_of,
-        &keys,
+        &[KpiKey::Revenue],
+        Some(scheme),
     )
     .await?;
-    let targets = scorecard::targets(db, settings.id, SubjectKind::Rep, &reps, period).await?;
-    let empty = Facts::default();
-    let figures: HashMap<Uuid, PeerFigures> = reps
-        .iter()
-        .map(|peer| {
-            let facts = facts.get(peer).unwrap_or(&empty);
-            let card = scorecard::score(
-                scheme,
-                |kpi| facts.value(kpi, settings.currency),
-                |kpi| targets.get(&(*peer, kpi)).cloned(),
-            );
-            let revenue = facts.value(KpiKey::Revenue, settings.currency);
-            (
-                *peer,
-                PeerFigures {
-                    composite: card.composite,
-                    revenue,
-                },
-            )
-        })
-        .collect();
     let team_id = team_of.get(&rep).copied();
-    let team_peers: HashSet<Uuid> = team_of
-        .iter()
-        .filter(|(_, team)| Some(**team) == team_id)
-        .map(|(peer, _)| *peer)
-        .collect();
-    let standing = |pick: fn(&PeerFigures) -> Option<Decimal>| {
+    let standing = |pick: &dyn Fn(&RepFigures) -> Option<Decimal>| {
         let mine = figures.get(&rep).and_then(pick);
-        let values = |members: &mut dyn Iterator<Item = &Uuid>| -> Vec<Decimal> {
-            members
-                .filter_map(|peer| figures.get(peer).and_then(pick))
+        let values = |team: Option<Uuid>| -> Vec<Decimal> {
+            team_of
+                .iter()
+                .filter(|(_, peer_team)| team.is_none_or(|team| **peer_team == team))
+                .filter_map(|(peer, _)| figures.get(peer).and_then(pick))
                 .collect()
         };
-        let org_values = values(&mut team_of.keys());
         let mut org = scorecard::standing(
-            &org_values,
+            &values(None),
             mine.filter(|_| team_id.is_some()),
             Direction::Up,
         );
         org.median = None;
         org.delta_to_median = None;
-        let team = team_id
-            .map(|_| scorecard::standing(&values(&mut team_peers.iter()), mine, Direction::Up));
+        let team =
+            team_id.map(|team| scorecard::standing(&values(Some(team)), mine, Direction::Up));
         PeerStanding { team, org }
     };
     Ok(Peers {
         team_id,
-        composite: standing(|f| f.composite),
-        revenue: standing(|f| f.revenue),
+        composite: standing(&|f| f.scorecard.as_ref().and_then(|card| card.composite)),
+        revenue: standing(&|f| f.facts.value(KpiKey::Revenue, settings.currency)),
     })
 }

@@ -5,15 +5,19 @@
 //! how records get in.
 
 pub mod access;
+pub mod contributors;
 pub mod db;
 pub mod demo;
 pub mod error;
 pub mod figures;
 pub mod identity;
 pub mod import;
+pub mod insights;
 pub mod kpi;
+pub mod leaderboard;
 pub mod money;
 pub mod organization;
+pub mod peers;
 pub mod period;
 pub mod scorecard;
 pub mod time;

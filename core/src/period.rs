@@ -452,3 +452,136 @@ mod tests {
         assert_eq!((berlin.end - berlin.start).num_hours(), 31 * 24 - 1);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const ZONES: [Tz; 5] = [
+        chrono_tz::UTC,
+        chrono_tz::Asia::Shanghai,
+        chrono_tz::America::New_York,
+        chrono_tz::Europe::Berlin,
+        // DST began at midnight here until 2019: some days had no 00:00.
+        chrono_tz::America::Sao_Paulo,
+    ];
+
+    const KINDS: [PeriodKind; 4] = [
+        PeriodKind::Week,
+        PeriodKind::Month,
+        PeriodKind::Quarter,
+        PeriodKind::Year,
+    ];
+
+    fn any_date() -> impl Strategy<Value = NaiveDate> {
+        (0i64..365 * 40)
+            .prop_map(|days| NaiveDate::from_ymd_opt(2000, 1, 1).unwrap() + Duration::days(days))
+    }
+
+    fn any_kind() -> impl Strategy<Value = PeriodKind> {
+        (0..KINDS.len()).prop_map(|index| KINDS[index])
+    }
+
+    fn any_zone() -> impl Strategy<Value = Tz> {
+        (0..ZONES.len()).prop_map(|index| ZONES[index])
+    }
+
+    proptest! {
+        #[test]
+        fn a_date_lies_in_exactly_one_period_of_each_kind(
+            date in any_date(), kind in any_kind(), fiscal in 1u32..=12,
+        ) {
+            let period = Period::containing(kind, date, fiscal);
+            prop_assert!(period.start <= date && date < period.end);
+            prop_assert_eq!(Period::containing(kind, period.start, fiscal), period);
+            prop_assert_eq!(Period::containing(kind, period.end - Duration::days(1), fiscal), period);
+            prop_assert_eq!(period.previous().end, period.start);
+            prop_assert_eq!(period.previous().kind, kind);
+        }
+
+        #[test]
+        fn labels_parse_back_to_the_same_period(
+            date in any_date(), kind in any_kind(), fiscal in 1u32..=12, length in 0i64..400,
+        ) {
+            let period = Period::containing(kind, date, fiscal);
+            prop_assert_eq!(Period::parse(&period.label(), fiscal).unwrap(), period);
+            let custom = Period::custom(date, date + Duration::days(length), fiscal).unwrap();
+            prop_assert_eq!(Period::parse(&custom.label(), fiscal).unwrap(), custom);
+            prop_assert_eq!(custom.days(), length + 1);
+        }
+
+        #[test]
+        fn months_and_quarters_tile_the_fiscal_year(date in any_date(), fiscal in 1u32..=12) {
+            let year = Period::containing(PeriodKind::Year, date, fiscal);
+            for (kind, count) in [(PeriodKind::Month, 12), (PeriodKind::Quarter, 4)] {
+                let mut start = year.start;
+                let mut days = 0;
+                for _ in 0..count {
+                    let period = Period::containing(kind, start, fiscal);
+                    prop_assert_eq!(period.start, start, "no gap, no overlap");
+                    days += period.days();
+                    start = period.end;
+                }
+                prop_assert_eq!(start, year.end);
+                prop_assert_eq!(days, year.days());
+            }
+            prop_assert!(year.days() == 365 || year.days() == 366);
+        }
+
+        #[test]
+        fn weeks_tile_their_iso_year(date in any_date()) {
+            let iso_year = date.iso_week().year();
+            let mut week = Period::containing(
+                PeriodKind::Week,
+                NaiveDate::from_isoywd_opt(iso_year, 1, Weekday::Mon).unwrap(),
+                1,
+            );
+            let mut count = 0;
+            while week.start.iso_week().year() == iso_year {
+                count += 1;
+                let next = Period::containing(PeriodKind::Week, week.end, 1);
+                prop_assert_eq!(next.start, week.end);
+                prop_assert_eq!(week.days(), 7);
+                week = next;
+            }
+            prop_assert!(count == 52 || count == 53);
+        }
+
+        #[test]
+        fn windows_of_consecutive_periods_meet_in_every_time_zone(
+            date in any_date(), kind in any_kind(), fiscal in 1u32..=12, tz in any_zone(),
+        ) {
+            let period = Period::containing(kind, date, fiscal);
+            let after = Utc::now() + Duration::days(365 * 100);
+            let window = period.window(tz, after);
+            let next = Period::containing(kind, period.end, fiscal).window(tz, after);
+            prop_assert_eq!(window.full_end, next.start);
+            prop_assert!(window.start < window.full_end);
+            // Every local date is counted once, DST or not.
+            prop_assert_eq!(window.days(), period.days());
+            let mut day = period.start;
+            while day < period.end {
+                prop_assert!(start_of_day(day, tz) < start_of_day(day + Duration::days(1), tz));
+                day += Duration::days(1);
+            }
+        }
+
+        #[test]
+        fn a_period_in_progress_counts_the_days_begun(
+            date in any_date(), kind in any_kind(), tz in any_zone(), seconds in 0i64..(400 * 86_400),
+        ) {
+            let period = Period::containing(kind, date, 1);
+            let window = period.window(tz, Utc::now());
+            let as_of = window.start + Duration::seconds(seconds);
+            let cut = period.window(tz, as_of);
+            prop_assert!(cut.days() <= period.days());
+            prop_assert_eq!(cut.in_progress(), as_of < window.full_end);
+            let begun = (0..period.days())
+                .filter(|offset| start_of_day(period.start + Duration::days(*offset), tz) < cut.end)
+                .count() as i64;
+            prop_assert_eq!(cut.days(), begun);
+        }
+    }
+}

@@ -349,6 +349,64 @@ pub fn standing(values: &[Decimal], mine: Option<Decimal>, direction: Direction)
     }
 }
 
+/// A value's place in a ranking.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Placing {
+    /// Competition rank; none without a value.
+    pub rank: Option<i64>,
+    pub percentile: Option<Decimal>,
+}
+
+/// Ranks every entry at once, as [`standing`] ranks one: best first by direction, exact
+/// ties sharing a rank, null values unranked. Answers the entries in ranking order (null
+/// values last, in their given order) with their placing.
+pub fn rank_all<T>(
+    entries: Vec<(T, Option<Decimal>)>,
+    direction: Direction,
+) -> Vec<(T, Option<Decimal>, Placing)> {
+    let (mut valued, unvalued): (Vec<_>, Vec<_>) =
+        entries.into_iter().partition(|(_, value)| value.is_some());
+    valued.sort_by(|(_, a), (_, b)| match direction {
+        Direction::Up => b.cmp(a),
+        Direction::Down => a.cmp(b),
+    });
+    let n = valued.len() as i64;
+    let mut ranked = Vec::with_capacity(valued.len() + unvalued.len());
+    let mut previous: Option<(Decimal, i64)> = None;
+    for (index, (entry, value)) in valued.into_iter().enumerate() {
+        let value = value.unwrap_or_default();
+        let rank = match previous {
+            Some((last, rank)) if last == value => rank,
+            _ => index as i64 + 1,
+        };
+        previous = Some((value, rank));
+        let percentile = if n <= 1 {
+            Decimal::ONE_HUNDRED
+        } else {
+            Decimal::ONE_HUNDRED * Decimal::from(n - rank) / Decimal::from(n - 1)
+        };
+        ranked.push((
+            entry,
+            Some(value),
+            Placing {
+                rank: Some(rank),
+                percentile: Some(percentile),
+            },
+        ));
+    }
+    ranked.extend(unvalued.into_iter().map(|(entry, value)| {
+        (
+            entry,
+            value,
+            Placing {
+                rank: None,
+                percentile: None,
+            },
+        )
+    }));
+    ranked
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -363,6 +421,32 @@ mod tests {
             baseline: baseline.map(dec),
             floor: floor.map(dec),
         }
+    }
+
+    #[test]
+    fn rank_all_agrees_with_standing() {
+        let values = [Some("5"), None, Some("7"), Some("5"), Some("1")];
+        let entries: Vec<(usize, Option<Decimal>)> = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i, v.map(dec)))
+            .collect();
+        let present: Vec<Decimal> = values.iter().flatten().map(|v| dec(v)).collect();
+        for direction in [Direction::Up, Direction::Down] {
+            let ranked = rank_all(entries.clone(), direction);
+            assert_eq!(ranked.last().map(|(i, _, _)| *i), Some(1), "null last");
+            for (index, value, placing) in ranked {
+                let one = standing(&present, value, direction);
+                assert_eq!(
+                    (placing.rank, placing.percentile),
+                    (one.rank, one.percentile),
+                    "entry {index}"
+                );
+            }
+        }
+        let down = rank_all(entries, Direction::Down);
+        let order: Vec<usize> = down.iter().map(|(i, _, _)| *i).collect();
+        assert_eq!(order, vec![4, 0, 3, 2, 1]);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use attain_core::CoreError;
-use attain_core::figures::{self, KpiReport, PeerStanding, Peers, ScorecardReport};
+use attain_core::figures::{self, Extras, KpiReport, PeerStanding, Peers, ScorecardReport};
 use attain_core::kpi::{
     self, CATALOG, KpiKey as CoreKey, Subject, Unit as CoreUnit, round_for_output,
 };
@@ -37,7 +37,7 @@ pub struct SubjectInput {
 }
 
 impl SubjectInput {
-    fn parse(&self) -> Result<Subject, CoreError> {
+    pub(super) fn parse(&self) -> Result<Subject, CoreError> {
         let id = || {
             self.id
                 .as_ref()
@@ -192,7 +192,7 @@ pub struct PeerRank {
     pub delta_to_median: Option<Decimal>,
 }
 
-fn rank(standing: Standing, unit: CoreUnit) -> PeerRank {
+pub(super) fn rank(standing: Standing, unit: CoreUnit) -> PeerRank {
     let value = |v: Decimal| round_for_output(unit, v);
     PeerRank {
         n: standing.n,
@@ -261,13 +261,44 @@ pub struct Scorecard {
     pub dimensions: Vec<DimensionScore>,
     /// For reps only.
     pub peers: Option<PeerStandings>,
+    /// For a team (its subtree) or the organization: each rep's scorecard under the rep
+    /// scheme, by the rep's team at the end of the period; a rep sees only their own row.
+    pub breakdown: Option<Vec<RepScorecard>>,
+}
+
+/// One rep's row in a team's breakdown.
+#[derive(SimpleObject)]
+pub struct RepScorecard {
+    pub rep_id: ID,
+    pub display_name: String,
+    pub team_id: ID,
+    /// Null when no rep scheme is in force.
+    pub scorecard: Option<Scorecard>,
 }
 
 impl From<ScorecardReport> for Scorecard {
     fn from(report: ScorecardReport) -> Self {
-        let card = report.scorecard;
+        let window = report.window;
+        let mut scorecard = Scorecard::of(report.scorecard, window);
+        scorecard.peers = report.peers.map(Into::into);
+        scorecard.breakdown = report.breakdown.map(|rows| {
+            rows.into_iter()
+                .map(|row| RepScorecard {
+                    rep_id: ID(row.rep_id.to_string()),
+                    display_name: row.display_name,
+                    team_id: ID(row.team_id.to_string()),
+                    scorecard: row.scorecard.map(|card| Scorecard::of(card, window)),
+                })
+                .collect()
+        });
+        scorecard
+    }
+}
+
+impl Scorecard {
+    fn of(card: attain_core::scorecard::Scorecard, window: Window) -> Scorecard {
         Scorecard {
-            period: report.window.into(),
+            period: window.into(),
             scheme: SchemeInfo {
                 id: ID(card.scheme.id.to_string()),
                 name: card.scheme.name.clone(),
@@ -289,7 +320,8 @@ impl From<ScorecardReport> for Scorecard {
                     coverage: six(subtotal.coverage),
                 })
                 .collect(),
-            peers: report.peers.map(Into::into),
+            peers: None,
+            breakdown: None,
         }
     }
 }
@@ -338,12 +370,14 @@ impl FiguresQuery {
         let principal = principal(ctx)?;
         let services = ctx.data_unchecked::<Services>();
         let subject = subject.parse().map_err(to_graphql)?;
-        let with_peers = ctx.look_ahead().field("peers").exists();
+        let extras = Extras {
+            peers: ctx.look_ahead().field("peers").exists(),
+            breakdown: ctx.look_ahead().field("breakdown").exists(),
+        };
         let as_of = as_of.map_or_else(Utc::now, |as_of| as_of.0);
-        let report =
-            figures::scorecard(&services.db, principal, subject, &period, as_of, with_peers)
-                .await
-                .gql()?;
+        let report = figures::scorecard(&services.db, principal, subject, &period, as_of, extras)
+            .await
+            .gql()?;
         Ok(report.map(Into::into))
     }
 }

@@ -4,7 +4,9 @@
 
 pub mod error;
 mod figures;
+mod insights;
 mod kpi_types;
+mod paging;
 mod scalars;
 mod session;
 mod types;
@@ -22,7 +24,11 @@ pub type AttainSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 /// Every query.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(session::SessionQuery, figures::FiguresQuery);
+pub struct QueryRoot(
+    session::SessionQuery,
+    figures::FiguresQuery,
+    insights::InsightsQuery,
+);
 
 /// Every mutation.
 #[derive(MergedObject, Default)]

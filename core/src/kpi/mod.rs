@@ -10,4 +10,4 @@ mod subjects;
 
 pub use catalog::{CATALOG, Dimension, Direction, Kpi, KpiKey, Unit};
 pub use facts::{Facts, round_for_output};
-pub use subjects::{Subject, evaluate, scope_of, team_scope, windows};
+pub use subjects::{Subject, TeamTree, evaluate, scope_of, team_scope, windows};

@@ -437,7 +437,7 @@ fn finish(mut sql: Sql, scope: &Scope, inner: &str, event: Event, aggregates: &s
 }
 
 /// The deal `alias` is its customer's first-ever won deal (ties: the smallest id).
-fn first_won(alias: &str) -> String {
+pub(crate) fn first_won(alias: &str) -> String {
     format!(
         "NOT EXISTS (SELECT 1 FROM deals e WHERE e.organization_id = {alias}.organization_id \
          AND e.customer_id = {alias}.customer_id AND e.status = 'WON' \

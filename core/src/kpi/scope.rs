@@ -145,4 +145,40 @@ impl Scope {
             }
         }
     }
+
+    /// Filters `inner` (as for [`Scope::grouped`]) to the rows that count for the scope's
+    /// subjects, selecting `columns` of `x`. Meant for one subject: a rep is in one team
+    /// at any instant, so no row comes out twice.
+    pub fn rows(&self, sql: &mut Sql, inner: &str, event: Event, columns: &str) -> String {
+        match self {
+            Scope::Reps(reps) => {
+                let list: Vec<String> = reps.iter().map(|rep| sql.param(*rep)).collect();
+                format!(
+                    "SELECT {columns} FROM ({inner}) x WHERE x.owner IN ({})",
+                    list.join(", ")
+                )
+            }
+            Scope::Teams { spans, .. } if spans.is_empty() => {
+                format!("SELECT {columns} FROM ({inner}) x WHERE 1 = 0")
+            }
+            Scope::Teams { spans, .. } => {
+                let rows: Vec<String> = spans
+                    .iter()
+                    .map(|span| {
+                        let (from, to) = match event {
+                            Event::Instant => (sql.param(span.from), sql.param(span.to)),
+                            Event::Date => (sql.param(span.from_date), sql.param(span.to_date)),
+                        };
+                        format!("({}, {from}, {to})", sql.param(span.user_id))
+                    })
+                    .collect();
+                format!(
+                    "SELECT {columns} FROM ({inner}) x JOIN (VALUES {}) s \
+                     ON x.owner = s.column1 AND x.event >= s.column2 AND x.event < s.column3",
+                    rows.join(", ")
+                )
+            }
+            Scope::Org(_) => format!("SELECT {columns} FROM ({inner}) x"),
+        }
+    }
 }

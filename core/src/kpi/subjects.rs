@@ -89,6 +89,51 @@ pub async fn scope_of<C: ConnectionTrait>(
     }
 }
 
+/// The organization's team tree.
+pub struct TeamTree {
+    children: HashMap<Uuid, Vec<Uuid>>,
+    known: BTreeSet<Uuid>,
+}
+
+impl TeamTree {
+    /// Loads every team of the organization.
+    pub async fn load<C: ConnectionTrait>(db: &C, organization_id: Uuid) -> CoreResult<TeamTree> {
+        let rows = db
+            .query_all_raw(Statement::from_sql_and_values(
+                db.get_database_backend(),
+                "SELECT id, parent_id FROM teams WHERE organization_id = $1",
+                [Value::from(organization_id)],
+            ))
+            .await?;
+        let mut tree = TeamTree {
+            children: HashMap::new(),
+            known: BTreeSet::new(),
+        };
+        for row in rows {
+            let id: Uuid = row.try_get("", "id")?;
+            tree.known.insert(id);
+            if let Some(parent) = row.try_get::<Option<Uuid>>("", "parent_id")? {
+                tree.children.entry(parent).or_default().push(id);
+            }
+        }
+        Ok(tree)
+    }
+
+    /// The team and every team below it, the team first; `NOT_FOUND` for an unknown team.
+    pub fn subtree(&self, team: Uuid) -> CoreResult<Vec<Uuid>> {
+        if !self.known.contains(&team) {
+            return Err(CoreError::NotFound("team"));
+        }
+        let mut teams = Vec::new();
+        let mut stack = vec![team];
+        while let Some(current) = stack.pop() {
+            teams.push(current);
+            stack.extend(self.children.get(&current).into_iter().flatten().copied());
+        }
+        Ok(teams)
+    }
+}
+
 /// The scope of a set of teams: each team's subtree, and every membership of a rep in it.
 pub async fn team_scope<C: ConnectionTrait>(
     db: &C,
@@ -96,32 +141,11 @@ pub async fn team_scope<C: ConnectionTrait>(
     teams: &[Uuid],
 ) -> CoreResult<Scope> {
     let backend = db.get_database_backend();
-    let rows = db
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            "SELECT id, parent_id FROM teams WHERE organization_id = $1",
-            [Value::from(settings.id)],
-        ))
-        .await?;
-    let mut children: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-    let mut known = BTreeSet::new();
-    for row in rows {
-        let id: Uuid = row.try_get("", "id")?;
-        let parent: Option<Uuid> = row.try_get("", "parent_id")?;
-        known.insert(id);
-        if let Some(parent) = parent {
-            children.entry(parent).or_default().push(id);
-        }
-    }
+    let tree = TeamTree::load(db, settings.id).await?;
     let mut subtrees = Vec::new();
     for team in teams {
-        if !known.contains(team) {
-            return Err(CoreError::NotFound("team"));
-        }
-        let mut stack = vec![*team];
-        while let Some(current) = stack.pop() {
-            subtrees.push((*team, current));
-            stack.extend(children.get(&current).into_iter().flatten().copied());
+        for member in tree.subtree(*team)? {
+            subtrees.push((*team, member));
         }
     }
     let teams_in_scope: BTreeSet<Uuid> = subtrees.iter().map(|(_, team)| *team).collect();

@@ -7,5 +7,6 @@ mod authentication;
 mod conformance;
 mod figures;
 mod import;
+mod insights;
 mod server;
 mod storage;

@@ -1,0 +1,489 @@
+//! Leaderboards, trends, the revenue forecast, coaching, top performers and the records
+//! behind a KPI value.
+
+use async_graphql::connection::Connection;
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use attain_core::CoreError;
+use attain_core::contributors::{self, Contributor as CoreContributor, Slice};
+use attain_core::insights::{self, CoachingItem as CoreCoachingItem};
+use attain_core::kpi::{KpiKey as CoreKey, Subject, Unit as CoreUnit, round_for_output};
+use attain_core::leaderboard::{self, Board, Ranking};
+use attain_entity::enums::PeriodKind as StoredPeriodKind;
+use chrono::Utc;
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use super::Services;
+use super::error::{GqlResult, principal, to_graphql};
+use super::figures::{PeerRank, PeriodWindow, SubjectInput, rank};
+use super::kpi_types::{KpiInfo, KpiKey};
+use super::paging::{Page, TotalCount};
+use super::scalars::{Date, DateTime};
+
+#[derive(Default)]
+pub struct InsightsQuery;
+
+/// A kind of period that repeats (custom periods do not).
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PeriodKind {
+    /// ISO week, Monday first.
+    Week,
+    Month,
+    /// Fiscal quarter.
+    Quarter,
+    /// Fiscal year.
+    Year,
+}
+
+impl From<PeriodKind> for StoredPeriodKind {
+    fn from(kind: PeriodKind) -> Self {
+        match kind {
+            PeriodKind::Week => StoredPeriodKind::Week,
+            PeriodKind::Month => StoredPeriodKind::Month,
+            PeriodKind::Quarter => StoredPeriodKind::Quarter,
+            PeriodKind::Year => StoredPeriodKind::Year,
+        }
+    }
+}
+
+fn output(key: CoreKey, value: Option<Decimal>) -> Option<Decimal> {
+    value.map(|value| round_for_output(key.kpi().unit, value))
+}
+
+fn six(value: Decimal) -> Decimal {
+    round_for_output(CoreUnit::Ratio, value)
+}
+
+fn as_of_or_now(as_of: Option<DateTime>) -> chrono::DateTime<Utc> {
+    as_of.map_or_else(Utc::now, |as_of| as_of.0)
+}
+
+/// One rep on a leaderboard.
+#[derive(SimpleObject)]
+pub struct LeaderboardEntry {
+    /// Competition rank (1, 2, 2, 4); null without a value.
+    pub rank: Option<i64>,
+    /// Null without a value, or where the caller may see only ranks.
+    pub percentile: Option<Decimal>,
+    /// Null when the KPI is null, or where the caller may see only ranks.
+    pub value: Option<Decimal>,
+    pub rep_id: ID,
+    pub display_name: String,
+    /// The rep's team at the end of the period.
+    pub team_id: ID,
+}
+
+/// Reps ranked by the composite or a KPI, best first, null values last.
+#[derive(SimpleObject)]
+pub struct Leaderboard {
+    pub period: PeriodWindow,
+    /// The KPI ranked by; null for the composite.
+    pub kpi: Option<KpiInfo>,
+    /// Reps with a value.
+    pub n: i64,
+    /// Whether peers' values and percentiles are hidden from the caller.
+    pub values_hidden: bool,
+    pub entries: Connection<String, LeaderboardEntry, TotalCount>,
+}
+
+/// One point of a trend.
+#[derive(SimpleObject)]
+pub struct TrendPoint {
+    /// `inProgress` marks the period containing `asOf`.
+    pub period: PeriodWindow,
+    pub value: Option<Decimal>,
+}
+
+/// A KPI over consecutive periods, oldest first.
+#[derive(SimpleObject)]
+pub struct KpiTrend {
+    pub kpi: KpiInfo,
+    pub points: Vec<TrendPoint>,
+}
+
+/// A complete period's revenue.
+#[derive(SimpleObject)]
+pub struct RevenuePoint {
+    pub period: PeriodWindow,
+    pub revenue: Decimal,
+}
+
+/// The revenue of the period containing `asOf`, three ways.
+#[derive(SimpleObject)]
+pub struct RevenueForecast {
+    pub period: PeriodWindow,
+    /// Revenue to date.
+    pub closed: Decimal,
+    /// Closed plus Σ amount × stage probability of open deals expected to close in the
+    /// rest of the period.
+    pub pipeline: Decimal,
+    /// The least-squares line through `history`, at the current period; null with fewer
+    /// than two periods.
+    pub trend: Option<Decimal>,
+    pub history: Vec<RevenuePoint>,
+}
+
+/// Why coaching picked a KPI.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "attain_core::insights::Reason")]
+pub enum CoachingReason {
+    /// Team percentile 25 or less.
+    BottomQuartile,
+    /// The scorecard item is CRITICAL.
+    Critical,
+}
+
+/// A KPI a rep should work on, with its training topic.
+#[derive(SimpleObject)]
+pub struct CoachingItem {
+    pub kpi: KpiInfo,
+    pub value: Option<Decimal>,
+    /// Standing among team peers; null without a team or where peers are hidden.
+    pub team: Option<PeerRank>,
+    pub status: Option<super::figures::ItemStatus>,
+    pub reasons: Vec<CoachingReason>,
+    pub topic: String,
+}
+
+impl From<CoreCoachingItem> for CoachingItem {
+    fn from(item: CoreCoachingItem) -> Self {
+        let unit = item.kpi.kpi().unit;
+        CoachingItem {
+            kpi: item.kpi.kpi().into(),
+            value: output(item.kpi, item.value),
+            team: item.team.map(|standing| rank(standing, unit)),
+            status: item.status.map(Into::into),
+            reasons: item.reasons.into_iter().map(Into::into).collect(),
+            topic: item.topic.to_owned(),
+        }
+    }
+}
+
+/// A rep's value and placing in one period of a streak.
+#[derive(SimpleObject)]
+pub struct TopPerformerPeriod {
+    pub period: PeriodWindow,
+    pub value: Decimal,
+    pub rank: Option<i64>,
+    pub percentile: Option<Decimal>,
+}
+
+/// A rep in the organization's top in every period asked.
+#[derive(SimpleObject)]
+pub struct TopPerformer {
+    pub rep_id: ID,
+    pub display_name: String,
+    pub periods: Vec<TopPerformerPeriod>,
+}
+
+/// What kind of record contributed to a KPI.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "attain_core::contributors::RecordKind")]
+pub enum RecordKind {
+    Deal,
+    Activity,
+    Lead,
+    Invoice,
+    Payment,
+    SurveyResponse,
+    Rating,
+    Expense,
+    Customer,
+}
+
+/// Which side of the formula a record counts in.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "attain_core::contributors::Part")]
+pub enum ContributorPart {
+    Numerator,
+    Denominator,
+    /// Every record of a sum or a count.
+    Both,
+}
+
+/// A record behind a KPI value.
+#[derive(SimpleObject)]
+pub struct Contributor {
+    pub kind: RecordKind,
+    /// The record's id (the customer's for customers).
+    pub id: ID,
+    pub part: ContributorPart,
+    /// The event's instant (a dated event's local date starts near it; see `on`).
+    pub at: DateTime,
+    /// The event's date, for invoices, payments, expenses and ratings.
+    pub on: Option<Date>,
+    pub amount: Option<Decimal>,
+    /// A survey response's or rating's score.
+    pub score: Option<i32>,
+    pub customer_id: Option<ID>,
+    /// The deal that decided a customer, or an activity's, invoice's or payment's deal.
+    pub deal_id: Option<ID>,
+}
+
+fn id(uuid: Uuid) -> ID {
+    ID(uuid.to_string())
+}
+
+impl From<CoreContributor> for Contributor {
+    fn from(record: CoreContributor) -> Self {
+        Contributor {
+            kind: record.kind.into(),
+            id: id(record.id),
+            part: record.part.into(),
+            at: DateTime(record.at),
+            on: record.on.map(Date),
+            amount: record.amount,
+            score: record.score,
+            customer_id: record.customer_id.map(id),
+            deal_id: record.deal_id.map(id),
+        }
+    }
+}
+
+fn rep_id(rep: &ID) -> Result<Uuid, CoreError> {
+    Uuid::parse_str(rep).map_err(|_| CoreError::NotFound("rep"))
+}
+
+#[Object]
+impl InsightsQuery {
+    /// The reps of a team (its subtree) or of the organization at the end of a period,
+    /// ranked by a KPI, or by the composite when `kpi` is left out.
+    #[allow(clippy::too_many_arguments)]
+    async fn leaderboard(
+        &self,
+        ctx: &Context<'_>,
+        scope: SubjectInput,
+        period: String,
+        kpi: Option<KpiKey>,
+        first: Option<i32>,
+        after: Option<String>,
+        as_of: Option<DateTime>,
+    ) -> async_graphql::Result<Leaderboard> {
+        let principal = principal(ctx)?;
+        let services = ctx.data_unchecked::<Services>();
+        let page = Page::parse(first, after.as_deref()).gql()?;
+        let board = match scope.parse().map_err(to_graphql)? {
+            Subject::Team(team) => Board::Team(team),
+            Subject::Org => Board::Org,
+            Subject::Rep(_) => {
+                return Err(to_graphql(CoreError::bad_input(
+                    "scope.kind",
+                    "a leaderboard is of a TEAM or the ORG",
+                )));
+            }
+        };
+        let ranking = kpi.map_or(Ranking::Composite, |kpi| Ranking::Kpi(kpi.into()));
+        let board = leaderboard::leaderboard(
+            &services.db,
+            principal,
+            board,
+            &period,
+            ranking,
+            as_of_or_now(as_of),
+        )
+        .await
+        .gql()?;
+        let round = |value: Decimal| match ranking {
+            Ranking::Composite => six(value),
+            Ranking::Kpi(key) => round_for_output(key.kpi().unit, value),
+        };
+        let total = board.entries.len();
+        let entries = board
+            .entries
+            .into_iter()
+            .skip(page.offset)
+            .take(page.limit)
+            .map(|entry| LeaderboardEntry {
+                rank: entry.placing.rank,
+                percentile: entry.placing.percentile.map(six),
+                value: entry.value.map(round),
+                rep_id: id(entry.rep_id),
+                display_name: entry.display_name,
+                team_id: id(entry.team_id),
+            });
+        Ok(Leaderboard {
+            period: board.window.into(),
+            kpi: match ranking {
+                Ranking::Composite => None,
+                Ranking::Kpi(key) => Some(key.kpi().into()),
+            },
+            n: board.n,
+            values_hidden: board.values_hidden,
+            entries: page.connection(entries, total),
+        })
+    }
+
+    /// A KPI of a subject over the last `count` periods of a kind (at most 60), oldest
+    /// first; the last is the period containing `asOf`, to date.
+    async fn kpi_trend(
+        &self,
+        ctx: &Context<'_>,
+        subject: SubjectInput,
+        kpi: KpiKey,
+        period_kind: PeriodKind,
+        #[graphql(default = 6)] count: i32,
+        as_of: Option<DateTime>,
+    ) -> async_graphql::Result<KpiTrend> {
+        let principal = principal(ctx)?;
+        let services = ctx.data_unchecked::<Services>();
+        let subject = subject.parse().map_err(to_graphql)?;
+        let key: CoreKey = kpi.into();
+        let points = insights::trend(
+            &services.db,
+            principal,
+            subject,
+            key,
+            period_kind.into(),
+            u32::try_from(count).unwrap_or(0),
+            as_of_or_now(as_of),
+        )
+        .await
+        .gql()?;
+        Ok(KpiTrend {
+            kpi: key.kpi().into(),
+            points: points
+                .into_iter()
+                .map(|point| TrendPoint {
+                    period: point.window.into(),
+                    value: output(key, point.value),
+                })
+                .collect(),
+        })
+    }
+
+    /// The revenue forecast of the period of a kind containing `asOf`: closed to date,
+    /// pipeline-weighted, and the trend of the `history` complete periods before it.
+    async fn revenue_forecast(
+        &self,
+        ctx: &Context<'_>,
+        subject: SubjectInput,
+        #[graphql(default_with = "PeriodKind::Quarter")] period_kind: PeriodKind,
+        #[graphql(default = 8)] history: i32,
+        as_of: Option<DateTime>,
+    ) -> async_graphql::Result<RevenueForecast> {
+        let principal = principal(ctx)?;
+        let services = ctx.data_unchecked::<Services>();
+        let subject = subject.parse().map_err(to_graphql)?;
+        let forecast = insights::revenue_forecast(
+            &services.db,
+            principal,
+            subject,
+            period_kind.into(),
+            u32::try_from(history).unwrap_or(0),
+            as_of_or_now(as_of),
+        )
+        .await
+        .gql()?;
+        let money = |value: Decimal| round_for_output(CoreUnit::Money, value);
+        Ok(RevenueForecast {
+            period: forecast.window.into(),
+            closed: money(forecast.closed),
+            pipeline: money(forecast.pipeline),
+            trend: forecast.trend.map(money),
+            history: forecast
+                .history
+                .into_iter()
+                .map(|(window, revenue)| RevenuePoint {
+                    period: window.into(),
+                    revenue: money(revenue),
+                })
+                .collect(),
+        })
+    }
+
+    /// The KPIs where a rep is in the team's bottom quartile or CRITICAL on the
+    /// scorecard, each with its training topic, in catalog order.
+    async fn coaching(
+        &self,
+        ctx: &Context<'_>,
+        rep: ID,
+        period: String,
+        as_of: Option<DateTime>,
+    ) -> async_graphql::Result<Vec<CoachingItem>> {
+        let principal = principal(ctx)?;
+        let services = ctx.data_unchecked::<Services>();
+        let rep = rep_id(&rep).gql()?;
+        let items = insights::coaching(&services.db, principal, rep, &period, as_of_or_now(as_of))
+            .await
+            .gql()?;
+        Ok(items.into_iter().map(Into::into).collect())
+    }
+
+    /// Reps whose organization percentile of a KPI is at least 100 − `percentTop` in each
+    /// of the last `consecutivePeriods` complete periods (晋升参考), best last rank first.
+    async fn top_performers(
+        &self,
+        ctx: &Context<'_>,
+        kpi: KpiKey,
+        percent_top: Decimal,
+        #[graphql(default = 3)] consecutive_periods: i32,
+        #[graphql(default_with = "PeriodKind::Quarter")] period_kind: PeriodKind,
+        as_of: Option<DateTime>,
+    ) -> async_graphql::Result<Vec<TopPerformer>> {
+        let principal = principal(ctx)?;
+        let services = ctx.data_unchecked::<Services>();
+        let key: CoreKey = kpi.into();
+        let performers = insights::top_performers(
+            &services.db,
+            principal,
+            key,
+            percent_top,
+            u32::try_from(consecutive_periods).unwrap_or(0),
+            period_kind.into(),
+            as_of_or_now(as_of),
+        )
+        .await
+        .gql()?;
+        Ok(performers
+            .into_iter()
+            .map(|performer| TopPerformer {
+                rep_id: id(performer.rep_id),
+                display_name: performer.display_name,
+                periods: performer
+                    .periods
+                    .into_iter()
+                    .map(|(window, value, placing)| TopPerformerPeriod {
+                        period: window.into(),
+                        value: round_for_output(key.kpi().unit, value),
+                        rank: placing.rank,
+                        percentile: placing.percentile.map(six),
+                    })
+                    .collect(),
+            })
+            .collect())
+    }
+
+    /// The records behind a subject's KPI value for a period, newest event first.
+    #[allow(clippy::too_many_arguments)]
+    async fn contributors(
+        &self,
+        ctx: &Context<'_>,
+        subject: SubjectInput,
+        kpi: KpiKey,
+        period: String,
+        first: Option<i32>,
+        after: Option<String>,
+        as_of: Option<DateTime>,
+    ) -> async_graphql::Result<Connection<String, Contributor, TotalCount>> {
+        let principal = principal(ctx)?;
+        let services = ctx.data_unchecked::<Services>();
+        let subject = subject.parse().map_err(to_graphql)?;
+        let page = Page::parse(first, after.as_deref()).gql()?;
+        let found = contributors::contributors(
+            &services.db,
+            principal,
+            subject,
+            kpi.into(),
+            &period,
+            as_of_or_now(as_of),
+            Slice {
+                offset: page.offset as u64,
+                limit: page.limit as u64,
+            },
+        )
+        .await
+        .gql()?;
+        let total = usize::try_from(found.total).unwrap_or(0);
+        Ok(page.connection(found.items.into_iter().map(Contributor::from), total))
+    }
+}
