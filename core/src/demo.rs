@@ -27,6 +27,7 @@ use crate::identity::hash_password;
 use crate::import::Importer;
 use crate::import::dataset::*;
 use crate::kpi::KpiKey;
+use crate::period::Period;
 
 /// The time zone demo organizations work in.
 const TIMEZONE: Tz = chrono_tz::Asia::Shanghai;
@@ -293,81 +294,19 @@ impl<'a> Plan<'a> {
     }
 
     fn targets_and_expenses(&self, data: &mut Dataset, rng: &mut StdRng) {
-        let mut month = first_of_month(self.local_date(self.start));
+        let first = self.local_date(self.start);
         let last = self.local_date(self.options.now);
-        let weekly_revenue = 60_000 * i64::from(self.options.deals_per_week);
+        for kind in [PeriodKind::Month, PeriodKind::Quarter] {
+            let mut period = Period::containing(kind, first, 1);
+            while period.start <= last {
+                self.targets(data, rng, &period);
+                period = Period::containing(kind, period.end, 1);
+            }
+        }
+        let mut month = first_of_month(first);
         while month <= last {
             let next = next_month(month);
-            let label = format!("{}-{:02}", month.year(), month.month());
-            let period = PeriodRecord {
-                kind: PeriodKind::Month,
-                label: Some(label),
-                start: month,
-                end: next,
-            };
-            for rep in 1..=self.options.reps {
-                let revenue = weekly_revenue * 4 + rng.gen_range(-20_000..20_000);
-                data.targets.push(target(
-                    format!("t-{rep}-{month}-rev"),
-                    SubjectKind::Rep,
-                    Some(format!("rep-{rep}")),
-                    KpiKey::Revenue,
-                    &period,
-                    Decimal::new(revenue * 100, 2),
-                    Some(Decimal::new(revenue * 80, 2)),
-                    Some(Decimal::new(revenue * 50, 2)),
-                ));
-                data.targets.push(target(
-                    format!("t-{rep}-{month}-conv"),
-                    SubjectKind::Rep,
-                    Some(format!("rep-{rep}")),
-                    KpiKey::LeadConversionRate,
-                    &period,
-                    Decimal::new(35, 2),
-                    Some(Decimal::new(25, 2)),
-                    Some(Decimal::new(15, 2)),
-                ));
-                for (kpi, goal) in [
-                    (KpiKey::CollaborationScore, 4),
-                    (KpiKey::CapabilityScore, 4),
-                ] {
-                    data.targets.push(target(
-                        format!("t-{rep}-{month}-{}", kpi.as_str()),
-                        SubjectKind::Rep,
-                        Some(format!("rep-{rep}")),
-                        kpi,
-                        &period,
-                        Decimal::from(goal),
-                        Some(Decimal::new(35, 1)),
-                        Some(Decimal::from(3)),
-                    ));
-                }
-                data.targets.push(target(
-                    format!("t-{rep}-{month}-ret"),
-                    SubjectKind::Rep,
-                    Some(format!("rep-{rep}")),
-                    KpiKey::RetentionRate,
-                    &period,
-                    Decimal::new(80, 2),
-                    Some(Decimal::new(65, 2)),
-                    Some(Decimal::new(50, 2)),
-                ));
-            }
             for team in 1..=self.teams {
-                let reps = (0..self.options.reps)
-                    .filter(|rep| self.team_of(*rep) + 1 == team)
-                    .count();
-                let revenue = weekly_revenue * 4 * reps as i64;
-                data.targets.push(target(
-                    format!("t-team-{team}-{month}-rev"),
-                    SubjectKind::Team,
-                    Some(format!("team-{team}")),
-                    KpiKey::Revenue,
-                    &period,
-                    Decimal::new(revenue * 100, 2),
-                    Some(Decimal::new(revenue * 80, 2)),
-                    Some(Decimal::new(revenue * 50, 2)),
-                ));
                 data.expenses.push(ExpenseRecord {
                     id: format!("exp-team-{team}-{month}"),
                     amount: Decimal::new(rng.gen_range(500_000..3_000_000), 2),
@@ -386,6 +325,87 @@ impl<'a> Plan<'a> {
                 team_id: None,
             });
             month = next;
+        }
+    }
+
+    /// Targets of every rep and team for one month or quarter.
+    fn targets(&self, data: &mut Dataset, rng: &mut StdRng, period: &Period) {
+        let months = if period.kind == PeriodKind::Quarter {
+            3
+        } else {
+            1
+        };
+        let weekly_revenue = 60_000 * i64::from(self.options.deals_per_week);
+        let label = period.label();
+        let period = PeriodRecord {
+            kind: period.kind,
+            label: Some(label.clone()),
+            start: period.start,
+            end: period.end,
+        };
+        for rep in 1..=self.options.reps {
+            let revenue = weekly_revenue * 4 * months + rng.gen_range(-20_000..20_000);
+            data.targets.push(target(
+                format!("t-{rep}-{label}-rev"),
+                SubjectKind::Rep,
+                Some(format!("rep-{rep}")),
+                KpiKey::Revenue,
+                &period,
+                Decimal::new(revenue * 100, 2),
+                Some(Decimal::new(revenue * 80, 2)),
+                Some(Decimal::new(revenue * 50, 2)),
+            ));
+            data.targets.push(target(
+                format!("t-{rep}-{label}-conv"),
+                SubjectKind::Rep,
+                Some(format!("rep-{rep}")),
+                KpiKey::LeadConversionRate,
+                &period,
+                Decimal::new(35, 2),
+                Some(Decimal::new(25, 2)),
+                Some(Decimal::new(15, 2)),
+            ));
+            for (kpi, goal) in [
+                (KpiKey::CollaborationScore, 4),
+                (KpiKey::CapabilityScore, 4),
+            ] {
+                data.targets.push(target(
+                    format!("t-{rep}-{label}-{}", kpi.as_str()),
+                    SubjectKind::Rep,
+                    Some(format!("rep-{rep}")),
+                    kpi,
+                    &period,
+                    Decimal::from(goal),
+                    Some(Decimal::new(35, 1)),
+                    Some(Decimal::from(3)),
+                ));
+            }
+            data.targets.push(target(
+                format!("t-{rep}-{label}-ret"),
+                SubjectKind::Rep,
+                Some(format!("rep-{rep}")),
+                KpiKey::RetentionRate,
+                &period,
+                Decimal::new(80, 2),
+                Some(Decimal::new(65, 2)),
+                Some(Decimal::new(50, 2)),
+            ));
+        }
+        for team in 1..=self.teams {
+            let reps = (0..self.options.reps)
+                .filter(|rep| self.team_of(*rep) + 1 == team)
+                .count();
+            let revenue = weekly_revenue * 4 * months * reps as i64;
+            data.targets.push(target(
+                format!("t-team-{team}-{label}-rev"),
+                SubjectKind::Team,
+                Some(format!("team-{team}")),
+                KpiKey::Revenue,
+                &period,
+                Decimal::new(revenue * 100, 2),
+                Some(Decimal::new(revenue * 80, 2)),
+                Some(Decimal::new(revenue * 50, 2)),
+            ));
         }
     }
 

@@ -21,5 +21,6 @@ pub mod peers;
 pub mod period;
 pub mod scorecard;
 pub mod time;
+pub mod won_chain;
 
 pub use error::{CoreError, CoreResult};

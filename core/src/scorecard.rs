@@ -2,7 +2,7 @@
 //! item scores, the composite and its coverage, dimension subtotals, the bonus multiplier,
 //! and a rep's standing among peers.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 
 use anyhow::Context as _;
@@ -15,6 +15,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::error::CoreResult;
+use crate::kpi::scope::LISTED_REPS;
 use crate::kpi::{Dimension, Direction, KpiKey};
 use crate::period::Period;
 
@@ -100,10 +101,16 @@ pub async fn targets<C: ConnectionTrait>(
     subjects: &[Uuid],
     period: &Period,
 ) -> CoreResult<HashMap<(Uuid, KpiKey), Target>> {
-    let rows = target::Entity::find()
+    let mut query = target::Entity::find()
         .filter(target::Column::OrganizationId.eq(organization_id))
-        .filter(target::Column::SubjectKind.eq(subject_kind))
-        .filter(target::Column::SubjectId.is_in(subjects.iter().copied()))
+        .filter(target::Column::SubjectKind.eq(subject_kind));
+    // Many subjects: every target of the period, then keep the asked subjects' ones.
+    let listed = subjects.len() <= LISTED_REPS;
+    if listed {
+        query = query.filter(target::Column::SubjectId.is_in(subjects.iter().copied()));
+    }
+    let asked: HashSet<Uuid> = subjects.iter().copied().collect();
+    let rows = query
         .filter(target::Column::PeriodKind.eq(period.kind))
         .filter(target::Column::PeriodStart.eq(period.start))
         .filter(target::Column::PeriodEnd.eq(period.end))
@@ -115,6 +122,9 @@ pub async fn targets<C: ConnectionTrait>(
         let Some(kpi) = KpiKey::parse(&row.kpi) else {
             continue;
         };
+        if !listed && !asked.contains(&row.subject_id) {
+            continue;
+        }
         let target = Target {
             target: decimal(&row.target)?,
             baseline: row.baseline.as_deref().map(decimal).transpose()?,

@@ -23,6 +23,8 @@ pub struct Model {
     pub proposal_sent_at: Option<i64>,
     pub proposal_co_created: bool,
     pub closed_at: Option<i64>,
+    /// For a won deal: when the customer's next won deal closed (see `won_chain`).
+    pub next_won_at: Option<i64>,
     pub updated_at: i64,
     pub source_id: Option<Uuid>,
     pub external_id: Option<String>,

@@ -8,6 +8,10 @@ pub use sea_orm_migration::prelude::*;
 
 mod columns;
 mod m20261123_000001_create_schema;
+mod m20261123_000002_covering_indexes;
+mod m20261123_000003_won_chain;
+
+pub use m20261123_000003_won_chain::NEXT_WON_AT;
 
 /// Runs the migrations in order.
 pub struct Migrator;
@@ -15,6 +19,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_create_schema::Migration)]
+        vec![
+            Box::new(m20261123_000001_create_schema::Migration),
+            Box::new(m20261123_000002_covering_indexes::Migration),
+            Box::new(m20261123_000003_won_chain::Migration),
+        ]
     }
 }

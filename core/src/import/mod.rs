@@ -157,7 +157,9 @@ impl Importer {
     pub async fn load<C: ConnectionTrait>(&mut self, conn: &C, chunk: &Dataset) -> CoreResult<()> {
         self.assign_ids(chunk)?;
         let rows = records::Rows::build(self, chunk)?;
-        rows.insert(conn).await
+        let customers = rows.deal_customers();
+        rows.insert(conn).await?;
+        crate::won_chain::relink_customers(conn, self.organization_id, &customers).await
     }
 
     /// Drops the remembered ids of a chunk's records other than teams and users, once

@@ -1,7 +1,7 @@
 //! Turning the records of a data set into rows: every rule a record must keep is checked
 //! here, and a broken one names its path (`deals[17].closed_at`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::str::FromStr;
 
 use attain_entity::enums::{DealStage, DealStatus, Role, SubjectKind};
@@ -12,7 +12,7 @@ use attain_entity::{
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, IntoActiveModel};
+use sea_orm::{ActiveModelTrait, ActiveValue, ConnectionTrait, IntoActiveModel};
 use uuid::Uuid;
 
 use super::dataset::*;
@@ -361,6 +361,7 @@ impl Rows {
                 proposal_sent_at,
                 proposal_co_created: record.proposal_co_created,
                 closed_at,
+                next_won_at: None,
                 updated_at: now,
                 source_id: Some(importer.source_id),
                 external_id: Some(record.id.clone()),
@@ -581,6 +582,19 @@ impl Rows {
         }
         check_roles(chunk)?;
         Ok(rows)
+    }
+
+    /// The customers the chunk's deals belong to, each once.
+    pub fn deal_customers(&self) -> Vec<Uuid> {
+        let customers: BTreeSet<Uuid> = self
+            .deals
+            .iter()
+            .filter_map(|deal| match &deal.customer_id {
+                ActiveValue::Set(customer) | ActiveValue::Unchanged(customer) => Some(*customer),
+                ActiveValue::NotSet => None,
+            })
+            .collect();
+        customers.into_iter().collect()
     }
 
     /// Stores the rows, parents before children.

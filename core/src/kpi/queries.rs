@@ -408,19 +408,25 @@ fn statements(family: Family, scope: &Scope, context: &Inputs<'_>) -> Vec<Sql> {
             let days = context.active_customer_window_days;
             let start_back = sql.param(to_micros(w.days_before(w.start, days)));
             let end_back = sql.param(to_micros(w.days_before(w.end, days)));
-            // Each customer active at P.start, through its latest won deal before then
-            // (which lies in the activity window), whose owner is the customer's
-            // responsible rep at P.start.
+            // A customer's responsible rep owns its latest won deal in the window, so with
+            // few reps the scan can start from theirs.
+            let candidates = scope
+                .owner_condition(&mut sql, "b.owner_id")
+                .map(|owners| format!(" AND {owners}"))
+                .unwrap_or_default();
+            // The latest won deal before t is the won deal before t whose customer's next
+            // won deal is not (`next_won_at`): one row per customer active at P.start,
+            // owned by its responsible rep then, joined to the one of the same customer
+            // active at E, if any.
             (
                 format!(
-                    "SELECT r.owner, CAST({start} AS BIGINT) AS event, \
-                     CASE WHEN EXISTS (SELECT 1 FROM deals k WHERE k.organization_id = {org} \
-                     AND k.customer_id = r.customer_id AND k.status = 'WON' AND k.closed_at >= {end_back} \
-                     AND k.closed_at < {end}) THEN 1 ELSE 0 END AS kept FROM \
-                     (SELECT d.owner_id AS owner, d.customer_id, ROW_NUMBER() OVER \
-                     (PARTITION BY d.customer_id ORDER BY d.closed_at DESC, d.id DESC) AS latest FROM deals d \
-                     WHERE d.organization_id = {org} AND {won} AND d.closed_at >= {start_back} \
-                     AND d.closed_at < {start}) r WHERE r.latest = 1"
+                    "SELECT b.owner_id AS owner, CAST({start} AS BIGINT) AS event, \
+                     CASE WHEN k.customer_id IS NULL THEN 0 ELSE 1 END AS kept FROM deals b \
+                     LEFT JOIN deals k ON k.organization_id = b.organization_id AND k.customer_id = b.customer_id \
+                     AND k.status = 'WON' AND k.closed_at >= {end_back} AND k.closed_at < {end} \
+                     AND (k.next_won_at IS NULL OR k.next_won_at >= {end}) \
+                     WHERE b.organization_id = {org} AND b.status = 'WON' AND b.closed_at >= {start_back} \
+                     AND b.closed_at < {start} AND (b.next_won_at IS NULL OR b.next_won_at >= {start}){candidates}"
                 ),
                 Event::Instant,
                 format!("COUNT(*) AS base, {}", sum("x.kept", "kept")),

@@ -84,6 +84,9 @@ pub enum Scope {
     Org(Uuid),
 }
 
+/// The most reps a statement lists by id; larger sets group every rep.
+pub const LISTED_REPS: usize = 256;
+
 /// What kind of value a record's event is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -106,6 +109,11 @@ impl Scope {
     /// `subject` column.
     pub fn grouped(&self, sql: &mut Sql, inner: &str, event: Event, aggregates: &str) -> String {
         match self {
+            // Past a few hundred reps, grouping the whole organization and dropping the
+            // others afterwards beats probing an index once per listed rep.
+            Scope::Reps(reps) if reps.len() > LISTED_REPS => {
+                format!("SELECT x.owner AS subject, {aggregates} FROM ({inner}) x GROUP BY x.owner")
+            }
             Scope::Reps(reps) => {
                 let list: Vec<String> = reps.iter().map(|rep| sql.param(*rep)).collect();
                 format!(
@@ -129,10 +137,15 @@ impl Scope {
                         )
                     })
                     .collect();
+                // Naming the members lets the database read only their records.
+                let members = self
+                    .owner_condition(sql, "x.owner")
+                    .map(|condition| format!(" WHERE {condition}"))
+                    .unwrap_or_default();
                 format!(
                     "WITH s(subject, user_id, f, t) AS (VALUES {}) \
                      SELECT s.subject AS subject, {aggregates} FROM ({inner}) x \
-                     JOIN s ON x.owner = s.user_id AND x.event >= s.f AND x.event < s.t \
+                     JOIN s ON x.owner = s.user_id AND x.event >= s.f AND x.event < s.t{members} \
                      GROUP BY s.subject",
                     rows.join(", ")
                 )
@@ -144,6 +157,26 @@ impl Scope {
                 )
             }
         }
+    }
+
+    /// A condition on `column` (a rep id) that keeps at least every rep whose records
+    /// the scope counts, when it names few enough reps to list; none otherwise.
+    pub fn owner_condition(&self, sql: &mut Sql, column: &str) -> Option<String> {
+        let reps: Vec<Uuid> = match self {
+            Scope::Reps(reps) => reps.clone(),
+            Scope::Teams { spans, .. } => {
+                let mut reps: Vec<Uuid> = spans.iter().map(|span| span.user_id).collect();
+                reps.sort();
+                reps.dedup();
+                reps
+            }
+            Scope::Org(_) => return None,
+        };
+        if reps.is_empty() || reps.len() > LISTED_REPS {
+            return None;
+        }
+        let list: Vec<String> = reps.iter().map(|rep| sql.param(*rep)).collect();
+        Some(format!("{column} IN ({})", list.join(", ")))
     }
 
     /// Filters `inner` (as for [`Scope::grouped`]) to the rows that count for the scope's
@@ -172,9 +205,13 @@ impl Scope {
                         format!("({}, {from}, {to})", sql.param(span.user_id))
                     })
                     .collect();
+                let members = self
+                    .owner_condition(sql, "x.owner")
+                    .map(|condition| format!(" WHERE {condition}"))
+                    .unwrap_or_default();
                 format!(
                     "SELECT {columns} FROM ({inner}) x JOIN (VALUES {}) s \
-                     ON x.owner = s.column1 AND x.event >= s.column2 AND x.event < s.column3",
+                     ON x.owner = s.column1 AND x.event >= s.column2 AND x.event < s.column3{members}",
                     rows.join(", ")
                 )
             }

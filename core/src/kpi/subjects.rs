@@ -1,7 +1,7 @@
 //! Subjects (a rep, a team, the organization) and the evaluation of KPIs for a scope of
 //! them over a period as of an instant.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, Statement, Value};
@@ -67,6 +67,9 @@ pub async fn evaluate<C: ConnectionTrait>(
         Scope::Teams { subtrees, .. } => subtrees.iter().map(|(subject, _)| *subject).collect(),
         Scope::Org(organization) => vec![*organization],
     };
+    // A large scope's statements answer every rep of the organization: keep the asked.
+    let asked: HashSet<Uuid> = subjects.iter().copied().collect();
+    facts.retain(|subject, _| asked.contains(subject));
     for subject in subjects {
         facts.entry(subject).or_insert_with(|| Facts {
             days: windows.current.days(),

@@ -10,3 +10,4 @@ mod import;
 mod insights;
 mod server;
 mod storage;
+mod won_chain;

@@ -133,6 +133,7 @@ fn open_deal(organization_id: Uuid, owner_id: Uuid, customer_id: Uuid) -> deal::
         proposal_sent_at: None,
         proposal_co_created: false,
         closed_at: None,
+        next_won_at: None,
         updated_at: 0,
         source_id: None,
         external_id: None,

@@ -1,0 +1,59 @@
+//! Each won deal's link to its customer's next won deal (`deals.next_won_at`, ordered by
+//! `closed_at`, then id). With it, "the customer's latest won deal before t" is the won
+//! deal closed before t whose next one is not (closed at or after t, or none): a filter
+//! an index answers, where the raw form needs a window over a year of deals.
+//!
+//! Every write that creates, deletes or changes the status, customer or `closed_at` of a
+//! deal relinks the customers it touches, in the same transaction.
+
+use anyhow::Context as _;
+use attain_migration::NEXT_WON_AT;
+use sea_orm::{ConnectionTrait, Statement, Value};
+use uuid::Uuid;
+
+use crate::error::CoreResult;
+
+/// Relinks the won deals of some customers of an organization.
+pub async fn relink_customers<C: ConnectionTrait>(
+    conn: &C,
+    organization_id: Uuid,
+    customers: &[Uuid],
+) -> CoreResult<()> {
+    for chunk in customers.chunks(500) {
+        let mut values = vec![Value::from(organization_id)];
+        let placeholders: Vec<String> = chunk
+            .iter()
+            .map(|customer| {
+                values.push(Value::from(*customer));
+                format!("${}", values.len())
+            })
+            .collect();
+        let sql = format!(
+            "UPDATE deals SET next_won_at = {NEXT_WON_AT} WHERE organization_id = $1 AND customer_id IN ({})",
+            placeholders.join(", ")
+        );
+        conn.execute_raw(Statement::from_sql_and_values(
+            conn.get_database_backend(),
+            sql,
+            values,
+        ))
+        .await
+        .context("linking won deals")?;
+    }
+    Ok(())
+}
+
+/// Relinks every won deal of an organization (after a bulk load).
+pub async fn relink_organization<C: ConnectionTrait>(
+    conn: &C,
+    organization_id: Uuid,
+) -> CoreResult<()> {
+    conn.execute_raw(Statement::from_sql_and_values(
+        conn.get_database_backend(),
+        format!("UPDATE deals SET next_won_at = {NEXT_WON_AT} WHERE organization_id = $1"),
+        [Value::from(organization_id)],
+    ))
+    .await
+    .context("linking won deals")?;
+    Ok(())
+}
