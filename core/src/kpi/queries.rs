@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use anyhow::Context as _;
+use futures_util::{StreamExt, stream};
 use sea_orm::{ConnectionTrait, QueryResult, Statement};
 use uuid::Uuid;
 
@@ -88,6 +89,9 @@ pub struct Inputs<'a> {
     pub satisfaction_pass_score: i32,
 }
 
+/// How many of one evaluation's statements run at once.
+const CONCURRENT_STATEMENTS: usize = 3;
+
 /// Runs the families' statements and answers the facts of every subject in the scope.
 pub async fn facts<C: ConnectionTrait>(
     db: &C,
@@ -99,21 +103,24 @@ pub async fn facts<C: ConnectionTrait>(
     if scope.is_empty() {
         return Ok(facts);
     }
-    for family in families {
-        for statement in statements(*family, scope, context) {
-            let backend = db.get_database_backend();
-            let rows = db
-                .query_all_raw(Statement::from_sql_and_values(
-                    backend,
-                    statement.text,
-                    statement.values,
-                ))
-                .await
-                .with_context(|| format!("computing {family:?}"))?;
-            for row in rows {
-                let subject: Uuid = row.try_get("", "subject").context("subject")?;
-                apply(*family, &row, facts.entry(subject).or_default())?;
-            }
+    let work: Vec<(Family, Sql)> = families
+        .iter()
+        .flat_map(|family| {
+            statements(*family, scope, context)
+                .into_iter()
+                .map(|statement| (*family, statement))
+        })
+        .collect();
+    let runs = work
+        .into_iter()
+        .map(|(family, statement)| run(db, family, statement));
+    // The statements are independent: a few at a time on their own connections.
+    let mut answers = stream::iter(runs).buffer_unordered(CONCURRENT_STATEMENTS);
+    while let Some(answer) = answers.next().await {
+        let (family, rows) = answer?;
+        for row in rows {
+            let subject: Uuid = row.try_get("", "subject").context("subject")?;
+            apply(family, &row, facts.entry(subject).or_default())?;
         }
     }
     let days = context.windows.current.days();
@@ -121,6 +128,23 @@ pub async fn facts<C: ConnectionTrait>(
         entry.days = days;
     }
     Ok(facts)
+}
+
+/// Runs one family's statement.
+async fn run<C: ConnectionTrait>(
+    db: &C,
+    family: Family,
+    statement: Sql,
+) -> CoreResult<(Family, Vec<QueryResult>)> {
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            statement.text,
+            statement.values,
+        ))
+        .await
+        .with_context(|| format!("computing {family:?}"))?;
+    Ok((family, rows))
 }
 
 fn get(row: &QueryResult, column: &str) -> CoreResult<i64> {
