@@ -227,7 +227,8 @@ async fn main() {
     );
     println!("|---|---|---|---|---|---|---|");
     for case in &cases {
-        for _ in 0..3 {
+        // Warm-up: opens the pool's connections and prepares the statements.
+        for _ in 0..20 {
             let body: Value = request(case).await.unwrap().json().await.unwrap();
             assert!(body["errors"].is_null(), "{}: {body}", case.name);
         }

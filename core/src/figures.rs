@@ -9,11 +9,13 @@ use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Statement, Value};
 use uuid::Uuid;
 
-use crate::access::{Decision, Operation, Principal, Relation, Role};
+use crate::access::{Decision, Operation, Principal, Relation, Role, decide};
 use crate::error::{CoreError, CoreResult};
 use crate::kpi::{self, Direction, Facts, KpiKey, Subject, TeamTree};
 use crate::organization::Settings;
-use crate::peers::{RepFigures, display_names, rep_figures, rep_scheme, teams_at_end};
+use crate::peers::{
+    RepFigures, display_names, members_at_end, rep_figures, rep_scheme, teams_at_end,
+};
 use crate::period::{Period, Window};
 use crate::scorecard::{self, Scorecard, Standing};
 
@@ -101,7 +103,11 @@ pub async fn authorize(
                 .one(db)
                 .await?
                 .ok_or(CoreError::NotFound("team"))?;
-            let relation = if principal.subtree.contains(&team) {
+            let sees_all = decide(principal.role, Operation::ReadTeamFigures, Relation::Other)
+                != Decision::Deny;
+            let relation = if sees_all {
+                Relation::Other
+            } else if principal.subtree.contains(&team) {
                 Relation::Subtree
             } else if current_team(db, principal.organization_id, principal.id).await? == Some(team)
             {
@@ -281,11 +287,11 @@ async fn breakdown(
     as_of: DateTime<Utc>,
     window: &Window,
 ) -> CoreResult<Vec<RepRow>> {
-    let mut team_of = teams_at_end(db, settings, window).await?;
-    if let Subject::Team(team) = subject {
-        let teams = TeamTree::load(db, settings.id).await?.subtree(team)?;
-        team_of.retain(|_, member_team| teams.contains(member_team));
-    }
+    let teams = match subject {
+        Subject::Team(team) => Some(TeamTree::load(db, settings.id).await?.subtree(team)?),
+        _ => None,
+    };
+    let mut team_of = members_at_end(db, settings, window, teams.as_deref()).await?;
     if principal.role == Role::Rep {
         team_of.retain(|rep, _| *rep == principal.id);
     }

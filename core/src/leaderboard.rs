@@ -14,7 +14,7 @@ use crate::error::{CoreError, CoreResult};
 use crate::figures::current_team;
 use crate::kpi::{self, Direction, KpiKey, TeamTree};
 use crate::organization::Settings;
-use crate::peers::{display_names, rep_figures, rep_scheme, teams_at_end};
+use crate::peers::{display_names, members_at_end, rep_figures, rep_scheme};
 use crate::period::{Period, Window};
 use crate::scorecard::{Placing, rank_all};
 
@@ -80,11 +80,11 @@ pub async fn leaderboard(
     let values_hidden = authorize(db, principal, &settings, board).await?;
     let period = &Period::parse(period, settings.fiscal_year_start_month)?;
     let window = kpi::windows(period, &settings, as_of).current;
-    let mut team_of = teams_at_end(db, &settings, &window).await?;
-    if let Board::Team(team) = board {
-        let teams = TeamTree::load(db, settings.id).await?.subtree(team)?;
-        team_of.retain(|_, member_team| teams.contains(member_team));
-    }
+    let teams = match board {
+        Board::Team(team) => Some(TeamTree::load(db, settings.id).await?.subtree(team)?),
+        Board::Org => None,
+    };
+    let team_of = members_at_end(db, &settings, &window, teams.as_deref()).await?;
     let reps: Vec<Uuid> = team_of.keys().copied().collect();
     let (keys, scheme) = match ranking {
         Ranking::Composite => (Vec::new(), rep_scheme(db, &settings, period).await?),

@@ -6,11 +6,11 @@ use std::collections::HashMap;
 use attain_entity::enums::{AppliesTo, SubjectKind};
 use attain_entity::user;
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement, Value};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Statement};
 use uuid::Uuid;
 
 use crate::error::CoreResult;
-use crate::kpi::scope::Scope;
+use crate::kpi::scope::{Scope, Sql};
 use crate::kpi::{self, Facts, KpiKey};
 use crate::organization::Settings;
 use crate::period::{Period, Window};
@@ -22,14 +22,38 @@ pub async fn teams_at_end<C: ConnectionTrait>(
     settings: &Settings,
     window: &Window,
 ) -> CoreResult<HashMap<Uuid, Uuid>> {
+    members_at_end(db, settings, window, None).await
+}
+
+/// The reps in a team at the end of the window, with that team, limited to some teams
+/// when `teams` is given.
+pub async fn members_at_end<C: ConnectionTrait>(
+    db: &C,
+    settings: &Settings,
+    window: &Window,
+    teams: Option<&[Uuid]>,
+) -> CoreResult<HashMap<Uuid, Uuid>> {
+    let mut sql = Sql::default();
+    let mut text = format!(
+        "SELECT m.user_id, m.team_id FROM team_memberships m JOIN users u \
+         ON u.organization_id = m.organization_id AND u.id = m.user_id \
+         WHERE m.organization_id = {} AND u.role = 'REP' AND m.valid_from < {end} \
+         AND (m.valid_to IS NULL OR m.valid_to >= {end})",
+        sql.param(settings.id),
+        end = sql.param(window.end_micros()),
+    );
+    if let Some(teams) = teams {
+        if teams.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let list: Vec<String> = teams.iter().map(|team| sql.param(*team)).collect();
+        text = format!("{text} AND m.team_id IN ({})", list.join(", "));
+    }
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(
             db.get_database_backend(),
-            "SELECT m.user_id, m.team_id FROM team_memberships m JOIN users u \
-             ON u.organization_id = m.organization_id AND u.id = m.user_id \
-             WHERE m.organization_id = $1 AND u.role = 'REP' AND m.valid_from < $2 \
-             AND (m.valid_to IS NULL OR m.valid_to >= $2)",
-            [Value::from(settings.id), Value::from(window.end_micros())],
+            text,
+            sql.values,
         ))
         .await?;
     rows.iter()
@@ -50,12 +74,15 @@ pub async fn display_names<C: ConnectionTrait>(
 ) -> CoreResult<HashMap<Uuid, String>> {
     let mut names = HashMap::new();
     for chunk in users.chunks(5_000) {
-        let rows = user::Entity::find()
+        let rows: Vec<(Uuid, String)> = user::Entity::find()
+            .select_only()
+            .columns([user::Column::Id, user::Column::DisplayName])
             .filter(user::Column::OrganizationId.eq(organization_id))
             .filter(user::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
             .all(db)
             .await?;
-        names.extend(rows.into_iter().map(|row| (row.id, row.display_name)));
+        names.extend(rows);
     }
     Ok(names)
 }

@@ -7,15 +7,15 @@ use std::str::FromStr;
 
 use anyhow::Context as _;
 use attain_entity::enums::{AppliesTo, SubjectKind};
-use attain_entity::{scheme_item, scorecard_scheme, target};
+use attain_entity::{scheme_item, scorecard_scheme};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Statement};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::error::CoreResult;
-use crate::kpi::scope::LISTED_REPS;
+use crate::kpi::scope::{LISTED_REPS, Sql};
 use crate::kpi::{Dimension, Direction, KpiKey};
 use crate::period::Period;
 
@@ -101,36 +101,51 @@ pub async fn targets<C: ConnectionTrait>(
     subjects: &[Uuid],
     period: &Period,
 ) -> CoreResult<HashMap<(Uuid, KpiKey), Target>> {
-    let mut query = target::Entity::find()
-        .filter(target::Column::OrganizationId.eq(organization_id))
-        .filter(target::Column::SubjectKind.eq(subject_kind));
+    let mut sql = Sql::default();
+    let text = format!(
+        "SELECT subject_id, kpi, target, baseline, floor FROM targets WHERE organization_id = {} \
+         AND subject_kind = {} AND period_kind = {} AND period_start = {} AND period_end = {}",
+        sql.param(organization_id),
+        sql.param(subject_kind.as_str()),
+        sql.param(period.kind.as_str()),
+        sql.param(period.start),
+        sql.param(period.end),
+    );
     // Many subjects: every target of the period, then keep the asked subjects' ones.
     let listed = subjects.len() <= LISTED_REPS;
-    if listed {
-        query = query.filter(target::Column::SubjectId.is_in(subjects.iter().copied()));
-    }
-    let asked: HashSet<Uuid> = subjects.iter().copied().collect();
-    let rows = query
-        .filter(target::Column::PeriodKind.eq(period.kind))
-        .filter(target::Column::PeriodStart.eq(period.start))
-        .filter(target::Column::PeriodEnd.eq(period.end))
-        .all(db)
+    let text = if listed {
+        let list: Vec<String> = subjects.iter().map(|subject| sql.param(*subject)).collect();
+        format!("{text} AND subject_id IN ({})", list.join(", "))
+    } else {
+        text
+    };
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            text,
+            sql.values,
+        ))
         .await?;
+    let asked: HashSet<Uuid> = subjects.iter().copied().collect();
     let decimal = |text: &str| Decimal::from_str(text).context("a stored target");
     let mut targets = HashMap::new();
     for row in rows {
-        let Some(kpi) = KpiKey::parse(&row.kpi) else {
+        let subject: Uuid = row.try_get("", "subject_id")?;
+        let kpi: String = row.try_get("", "kpi")?;
+        let Some(kpi) = KpiKey::parse(&kpi) else {
             continue;
         };
-        if !listed && !asked.contains(&row.subject_id) {
+        if !listed && !asked.contains(&subject) {
             continue;
         }
+        let baseline: Option<String> = row.try_get("", "baseline")?;
+        let floor: Option<String> = row.try_get("", "floor")?;
         let target = Target {
-            target: decimal(&row.target)?,
-            baseline: row.baseline.as_deref().map(decimal).transpose()?,
-            floor: row.floor.as_deref().map(decimal).transpose()?,
+            target: decimal(&row.try_get::<String>("", "target")?)?,
+            baseline: baseline.as_deref().map(decimal).transpose()?,
+            floor: floor.as_deref().map(decimal).transpose()?,
         };
-        targets.insert((row.subject_id, kpi), target);
+        targets.insert((subject, kpi), target);
     }
     Ok(targets)
 }

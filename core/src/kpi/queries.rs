@@ -19,6 +19,8 @@ use crate::time::to_micros;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Family {
     Closed,
+    /// Distinct customers of won deals: a costlier aggregate, only for revenue per customer.
+    WonCustomers,
     PreviousRevenue,
     YearAgoRevenue,
     Proposals,
@@ -46,8 +48,9 @@ pub fn families(keys: &[KpiKey]) -> BTreeSet<Family> {
     keys.iter()
         .flat_map(|key| -> &'static [Family] {
             match key {
-                Revenue | WonDeals | AvgDealSize | RevenuePerCustomer | GrossProfit
-                | GrossMargin | WinRate | AvgSalesCycleDays => &[Closed],
+                Revenue | WonDeals | AvgDealSize | GrossProfit | GrossMargin | WinRate
+                | AvgSalesCycleDays => &[Closed],
+                RevenuePerCustomer => &[Closed, Family::WonCustomers],
                 RevenueGrowth => &[Closed, PreviousRevenue],
                 RevenueYoy => &[Closed, YearAgoRevenue],
                 MarketShare => &[Closed, MarketSize],
@@ -160,10 +163,10 @@ fn apply(family: Family, row: &QueryResult, facts: &mut Facts) -> CoreResult<()>
             facts.revenue = get(row, "revenue")?;
             facts.won_deals = get(row, "won")?;
             facts.lost_deals = get(row, "lost")?;
-            facts.won_customers = get(row, "customers")?;
             facts.gross_profit = get(row, "profit")?;
             facts.cycle_micros = get(row, "cycle")?;
         }
+        Family::WonCustomers => facts.won_customers = get(row, "customers")?,
         Family::PreviousRevenue => facts.previous_revenue = get(row, "revenue")?,
         Family::YearAgoRevenue => facts.year_ago_revenue = get(row, "revenue")?,
         Family::Proposals => {
@@ -231,7 +234,10 @@ fn statements(family: Family, scope: &Scope, context: &Inputs<'_>) -> Vec<Sql> {
     let dates = |sql: &mut Sql| (sql.param(w.period.start), sql.param(w.end_date));
     let won = "d.status = 'WON'";
     let (inner, event, aggregates) = match family {
-        Family::Closed | Family::PreviousRevenue | Family::YearAgoRevenue => {
+        Family::Closed
+        | Family::WonCustomers
+        | Family::PreviousRevenue
+        | Family::YearAgoRevenue => {
             let window = match family {
                 Family::PreviousRevenue => windows.previous,
                 Family::YearAgoRevenue => windows.year_ago,
@@ -250,14 +256,18 @@ fn statements(family: Family, scope: &Scope, context: &Inputs<'_>) -> Vec<Sql> {
                 "CASE WHEN x.status = 'WON' THEN x.amount_minor ELSE 0 END",
                 "revenue",
             );
-            if family != Family::Closed {
-                return finish(sql, scope, &inner, Event::Instant, &revenue);
+            match family {
+                Family::Closed => {}
+                Family::WonCustomers => {
+                    let customers = "COUNT(DISTINCT CASE WHEN x.status = 'WON' THEN x.customer_id END) AS customers";
+                    return finish(sql, scope, &inner, Event::Instant, customers);
+                }
+                _ => return finish(sql, scope, &inner, Event::Instant, &revenue),
             }
             let aggregates = [
                 revenue,
                 "COUNT(CASE WHEN x.status = 'WON' THEN 1 END) AS won".to_owned(),
                 "COUNT(CASE WHEN x.status = 'LOST' THEN 1 END) AS lost".to_owned(),
-                "COUNT(DISTINCT CASE WHEN x.status = 'WON' THEN x.customer_id END) AS customers".to_owned(),
                 sum("CASE WHEN x.status = 'WON' THEN x.amount_minor - COALESCE(x.cost_minor, 0) ELSE 0 END", "profit"),
                 sum("CASE WHEN x.status = 'WON' THEN x.event - x.created_at ELSE 0 END", "cycle"),
             ]
