@@ -8,6 +8,7 @@ mod conformance;
 mod figures;
 mod import;
 mod insights;
+mod scoring_rules;
 mod server;
 mod storage;
 mod won_chain;
