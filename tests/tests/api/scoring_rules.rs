@@ -2,22 +2,23 @@
 //! in the middle of a month, scheme versions, a ↓ KPI's attainment, bonus tiers, and a
 //! zero denominator.
 
-use attain_core::import::{Dataset, ImportReport};
 use std::str::FromStr;
 
+use attain_core::import::{Dataset, ImportReport};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, mint_token, spawn_app};
 
-/// A decimal string as a number: `"1.25"` and `"1.250000"` are the same value.
+fn dec(text: &str) -> Decimal {
+    Decimal::from_str(text).unwrap()
+}
+
+/// A decimal answer as a number: `"1.25"` and `"1.250000"` are the same value.
 fn num(value: &Value) -> Decimal {
-    Decimal::from_str(
-        value
-            .as_str()
-            .unwrap_or_else(|| panic!("not a decimal: {value}")),
-    )
-    .unwrap()
+    dec(value
+        .as_str()
+        .unwrap_or_else(|| panic!("not a decimal: {value}")))
 }
 
 /// Two teams in UTC; `mover` is in team A until 2026-03-15T00:00Z, then in team B. Deals
