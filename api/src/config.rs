@@ -15,6 +15,25 @@ pub enum Environment {
     Production,
 }
 
+/// What one request may ask for; every limit is configurable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest request body (bytes).
+    pub max_body_bytes: u64,
+    /// The deepest selection.
+    pub max_depth: u64,
+    /// The largest complexity: a field costs 1, a list or page its size times its items.
+    pub max_complexity: u64,
+    /// The most aliased fields in one document.
+    pub max_aliases: u64,
+    /// The most root fields in the operation run.
+    pub max_root_fields: u64,
+    /// How long a request may run.
+    pub request_timeout_ms: u64,
+    /// Requests per minute per token (per client address without one).
+    pub requests_per_minute: u64,
+}
+
 /// How tokens are signed and checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum JwtAlgorithm {
@@ -49,6 +68,10 @@ pub struct Config {
     pub partner_token_ttl_seconds: u64,
     /// Whether the embedded default fills a demo organization on first start.
     pub demo: bool,
+    /// What one request may ask for.
+    pub limits: Limits,
+    /// Browser origins allowed to call the API (CORS); none by default.
+    pub cors_origins: Vec<String>,
     pub log_format_json: bool,
 }
 
@@ -87,6 +110,11 @@ impl Config {
                 None => Ok(None),
             }
         };
+        let number = |name: &str, default: &str| -> anyhow::Result<u64> {
+            parse(name, default)
+                .parse()
+                .with_context(|| format!("{name} must be a whole number"))
+        };
         let config = Config {
             environment,
             host: parse("ATTAIN_HOST", "127.0.0.1"),
@@ -112,6 +140,24 @@ impl Config {
                 .parse()
                 .context("ATTAIN_PARTNER_TOKEN_TTL_SECONDS")?,
             demo: parse("ATTAIN_DEMO", "true") == "true",
+            limits: Limits {
+                max_body_bytes: number("ATTAIN_MAX_BODY_BYTES", "1048576")?,
+                max_depth: number("ATTAIN_MAX_DEPTH", "12")?,
+                max_complexity: number("ATTAIN_MAX_COMPLEXITY", "20000")?,
+                max_aliases: number("ATTAIN_MAX_ALIASES", "30")?,
+                max_root_fields: number("ATTAIN_MAX_ROOT_FIELDS", "20")?,
+                request_timeout_ms: number("ATTAIN_REQUEST_TIMEOUT_MS", "30000")?,
+                requests_per_minute: number("ATTAIN_RATE_LIMIT_PER_MINUTE", "600")?,
+            },
+            cors_origins: get("ATTAIN_CORS_ORIGINS")
+                .map(|origins| {
+                    origins
+                        .split(',')
+                        .map(|origin| origin.trim().to_owned())
+                        .filter(|origin| !origin.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
             log_format_json: parse("ATTAIN_LOG_FORMAT", "text") == "json",
         };
         config.check()?;
@@ -199,6 +245,29 @@ impl Config {
                 "ATTAIN_LOG_FORMAT",
                 if self.log_format_json { "json" } else { "text" }.to_owned(),
             ),
+            (
+                "ATTAIN_MAX_BODY_BYTES",
+                self.limits.max_body_bytes.to_string(),
+            ),
+            ("ATTAIN_MAX_DEPTH", self.limits.max_depth.to_string()),
+            (
+                "ATTAIN_MAX_COMPLEXITY",
+                self.limits.max_complexity.to_string(),
+            ),
+            ("ATTAIN_MAX_ALIASES", self.limits.max_aliases.to_string()),
+            (
+                "ATTAIN_MAX_ROOT_FIELDS",
+                self.limits.max_root_fields.to_string(),
+            ),
+            (
+                "ATTAIN_REQUEST_TIMEOUT_MS",
+                self.limits.request_timeout_ms.to_string(),
+            ),
+            (
+                "ATTAIN_RATE_LIMIT_PER_MINUTE",
+                self.limits.requests_per_minute.to_string(),
+            ),
+            ("ATTAIN_CORS_ORIGINS", self.cors_origins.join(",")),
         ]
     }
 }

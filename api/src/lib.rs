@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod graphql;
+pub mod limits;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

@@ -8,17 +8,30 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use async_graphql::ServerError;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
-use async_graphql_actix_web::GraphQLRequest;
 use attain_core::CoreError;
 use attain_core::db;
+use std::panic::AssertUnwindSafe;
+use std::time::Duration;
+
+use futures_util::FutureExt;
+
 use tracing::Instrument;
 use uuid::Uuid;
 
+use crate::config::Limits;
 use crate::graphql::error::to_graphql;
 use crate::graphql::{AttainSchema, Services, sdl};
+use crate::limits::{self, RequestRate};
 
-/// Whether GraphiQL is served (development only).
-pub struct GraphiqlEnabled(pub bool);
+/// Whether GraphiQL and the SDL endpoint are served (development only: production turns
+/// them off with introspection).
+pub struct DevelopmentTools(pub bool);
+
+/// The request limits and the rate limiter every GraphQL request passes.
+pub struct Guard {
+    pub limits: Limits,
+    pub rate: RequestRate,
+}
 
 /// The id of one request: the caller's `X-Request-Id` when sensible, else a new one.
 #[derive(Clone, Debug)]
@@ -76,20 +89,54 @@ where
     .instrument(span)
 }
 
+/// A GraphQL request in a JSON body. Other content types are refused (a form or
+/// `text/plain` post is how a cross-site request forgery would arrive), as are batches;
+/// the body's size is capped by the payload limit.
 async fn graphql_post(
     schema: web::Data<AttainSchema>,
     services: web::Data<Services>,
+    guard: web::Data<Guard>,
     http: HttpRequest,
-    request: GraphQLRequest,
+    body: web::Bytes,
 ) -> HttpResponse {
-    execute(&schema, &services, &http, request.into_inner()).await
+    let content_type = http
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .map(|value| value.trim().to_ascii_lowercase());
+    if !matches!(
+        content_type.as_deref(),
+        Some("application/json" | "application/graphql-response+json")
+    ) {
+        let error = CoreError::bad_input("Content-Type", "POST bodies must be application/json");
+        return HttpResponse::UnsupportedMediaType().json(async_graphql::Response::from_errors(
+            vec![server_error(error)],
+        ));
+    }
+    if body.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'[') {
+        let error = CoreError::bad_input("body", "batches are not accepted: send one request");
+        return errors_response(vec![server_error(error)]);
+    }
+    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(_) => {
+            let error = CoreError::bad_input(
+                "body",
+                "not a GraphQL request (query, variables, operationName)",
+            );
+            return errors_response(vec![server_error(error)]);
+        }
+    };
+    execute(&schema, &services, &guard, &http, request).await
 }
 
 /// GraphiQL for a browser; otherwise a query (never a mutation) from the query string.
 async fn graphql_get(
     schema: web::Data<AttainSchema>,
     services: web::Data<Services>,
-    graphiql: web::Data<GraphiqlEnabled>,
+    guard: web::Data<Guard>,
+    tools: web::Data<DevelopmentTools>,
     http: HttpRequest,
 ) -> HttpResponse {
     let wants_html = http
@@ -97,7 +144,7 @@ async fn graphql_get(
         .get(header::ACCEPT)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|accept| accept.contains("text/html"));
-    if wants_html && graphiql.0 {
+    if wants_html && tools.0 {
         let page = GraphiQLSource::build().endpoint("/graphql").finish();
         return HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
@@ -111,7 +158,7 @@ async fn graphql_get(
         let error = CoreError::bad_input("query", "mutations must be sent with POST");
         return errors_response(vec![server_error(error)]);
     }
-    execute(&schema, &services, &http, request).await
+    execute(&schema, &services, &guard, &http, request).await
 }
 
 fn is_mutation(request: &async_graphql::Request) -> bool {
@@ -125,11 +172,13 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
     })
 }
 
-/// Authenticates the request and runs it. A bad or revoked token stops the request before
-/// any resolver runs.
+/// Checks the caller's rate and the document's shape, authenticates the request and runs
+/// it within the time limit. A bad or revoked token stops the request before any
+/// resolver runs.
 async fn execute(
     schema: &AttainSchema,
     services: &Services,
+    guard: &Guard,
     http: &HttpRequest,
     mut request: async_graphql::Request,
 ) -> HttpResponse {
@@ -137,6 +186,19 @@ async fn execute(
         .headers()
         .get(header::AUTHORIZATION)
         .map(|value| value.to_str().unwrap_or("invalid"));
+    let address = http.peer_addr().map(|address| address.ip().to_string());
+    if let Err(error) = guard.rate.check(authorization, address.as_deref()) {
+        return HttpResponse::TooManyRequests()
+            .insert_header((header::RETRY_AFTER, "60"))
+            .json(async_graphql::Response::from_errors(vec![server_error(
+                error,
+            )]));
+    }
+    if let Err(error) = limits::check_shape(&request, &guard.limits) {
+        return HttpResponse::Ok().json(async_graphql::Response::from_errors(vec![server_error(
+            error,
+        )]));
+    }
     match services
         .tokens
         .authenticate(&services.db, authorization)
@@ -149,19 +211,45 @@ async fn execute(
             return HttpResponse::Unauthorized().json(async_graphql::Response::from_errors(errors));
         }
     }
-    let mut response = schema.execute(request).await;
+    let timeout = Duration::from_millis(guard.limits.request_timeout_ms);
+    // A panic in a resolver is answered as an internal error, never with its message.
+    let run = AssertUnwindSafe(schema.execute(request)).catch_unwind();
+    let mut response = match tokio::time::timeout(timeout, run).await {
+        Ok(Ok(response)) => response,
+        Ok(Err(_)) => {
+            tracing::error!("a resolver panicked");
+            let error = CoreError::Internal(anyhow::anyhow!("a resolver panicked"));
+            async_graphql::Response::from_errors(vec![server_error(error)])
+        }
+        Err(_) => {
+            let error = CoreError::TooComplex(format!(
+                "the request ran longer than the limit of {} ms",
+                guard.limits.request_timeout_ms
+            ));
+            async_graphql::Response::from_errors(vec![server_error(error)])
+        }
+    };
     let request_id = request_id(http);
     for error in &mut response.errors {
-        let internal = error
-            .extensions
-            .as_ref()
-            .and_then(|extensions| extensions.get("code"))
-            .is_some_and(|code| *code == async_graphql::Value::from("INTERNAL"));
-        if internal {
-            error
-                .extensions
-                .get_or_insert_with(Default::default)
-                .set("requestId", request_id.clone());
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        let code = match extensions.get("code") {
+            Some(code) => code.clone(),
+            // The schema's own errors: its depth and complexity limits, and documents
+            // that do not parse or validate.
+            None => {
+                let too_complex = error.message.contains("nested too deep")
+                    || error.message.contains("too complex");
+                let code = if too_complex {
+                    "QUERY_TOO_COMPLEX"
+                } else {
+                    "BAD_USER_INPUT"
+                };
+                extensions.set("code", code);
+                async_graphql::Value::from(code)
+            }
+        };
+        if code == async_graphql::Value::from("INTERNAL") {
+            extensions.set("requestId", request_id.clone());
         }
     }
     HttpResponse::Ok().json(response)
@@ -186,7 +274,10 @@ fn request_id(http: &HttpRequest) -> String {
         .unwrap_or_default()
 }
 
-async fn schema_sdl() -> HttpResponse {
+async fn schema_sdl(tools: web::Data<DevelopmentTools>) -> HttpResponse {
+    if !tools.0 {
+        return HttpResponse::NotFound().finish();
+    }
     HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
         .body(sdl())

@@ -4,7 +4,9 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
+use actix_cors::Cors;
 use actix_web::dev::Server;
+use actix_web::http::header;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use attain_core::db;
@@ -16,6 +18,7 @@ use secrecy::ExposeSecret;
 use crate::auth::Tokens;
 use crate::config::{Config, Environment};
 use crate::graphql::{Services, build_schema};
+use crate::limits::RequestRate;
 use crate::routes;
 
 /// A bound, not yet running server.
@@ -39,15 +42,24 @@ impl Application {
         let listener = TcpListener::bind((config.host.as_str(), config.port))
             .with_context(|| format!("binding {}:{}", config.host, config.port))?;
         let port = listener.local_addr()?.port();
-        let schema = web::Data::new(build_schema(services.clone()));
+        let development = config.environment == Environment::Development;
+        let schema = web::Data::new(build_schema(services.clone(), &config.limits, !development));
         let shared = web::Data::new(services.clone());
-        let graphiql = config.environment == Environment::Development;
+        let guard = web::Data::new(routes::Guard {
+            limits: config.limits,
+            rate: RequestRate::new(config.limits.requests_per_minute),
+        });
+        let body_limit = usize::try_from(config.limits.max_body_bytes).unwrap_or(usize::MAX);
+        let origins = config.cors_origins.clone();
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(cors(&origins))
                 .wrap_fn(routes::with_request_id)
+                .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(schema.clone())
                 .app_data(shared.clone())
-                .app_data(web::Data::new(routes::GraphiqlEnabled(graphiql)))
+                .app_data(guard.clone())
+                .app_data(web::Data::new(routes::DevelopmentTools(development)))
                 .configure(routes::configure)
         })
         .listen(listener)?
@@ -73,6 +85,23 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Cross-origin access for the configured browser origins only (none by default: browsers
+/// then refuse cross-origin calls).
+fn cors(origins: &[String]) -> Cors {
+    origins
+        .iter()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        .allowed_methods(["GET", "POST"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([header::HeaderName::from_static("x-request-id")])
+        .max_age(3600)
 }
 
 /// Opens and migrates the configured database.

@@ -24,6 +24,9 @@ pub enum CoreError {
     /// Too many requests for this token.
     #[error("rate limit exceeded")]
     RateLimited,
+    /// The request is deeper, larger or slower than the server's limits allow.
+    #[error("{0}")]
+    TooComplex(String),
     /// Anything else: logged, never shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -39,6 +42,7 @@ impl CoreError {
             CoreError::BadUserInput { .. } => "BAD_USER_INPUT",
             CoreError::Conflict(_) => "CONFLICT",
             CoreError::RateLimited => "RATE_LIMITED",
+            CoreError::TooComplex(_) => "QUERY_TOO_COMPLEX",
             CoreError::Internal(_) => "INTERNAL",
         }
     }

@@ -240,6 +240,14 @@ impl From<CoreContributor> for Contributor {
     }
 }
 
+/// The complexity of a list of `count` items (the default page when absent).
+fn page_cost(count: Option<i32>, child_complexity: usize) -> usize {
+    let count = count.map_or(super::paging::DEFAULT_PAGE, |count| {
+        usize::try_from(count).unwrap_or(0)
+    });
+    count.max(1).saturating_mul(child_complexity)
+}
+
 fn rep_id(rep: &ID) -> Result<Uuid, CoreError> {
     Uuid::parse_str(rep).map_err(|_| CoreError::NotFound("rep"))
 }
@@ -249,6 +257,7 @@ impl InsightsQuery {
     /// The reps of a team (its subtree) or of the organization at the end of a period,
     /// ranked by a KPI, or by the composite when `kpi` is left out.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "page_cost(first, child_complexity)")]
     async fn leaderboard(
         &self,
         ctx: &Context<'_>,
@@ -315,6 +324,7 @@ impl InsightsQuery {
 
     /// A KPI of a subject over the last `count` periods of a kind (at most 60), oldest
     /// first; the last is the period containing `asOf`, to date.
+    #[graphql(complexity = "page_cost(Some(count), child_complexity)")]
     async fn kpi_trend(
         &self,
         ctx: &Context<'_>,
@@ -455,6 +465,7 @@ impl InsightsQuery {
 
     /// The records behind a subject's KPI value for a period, newest event first.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "page_cost(first, child_complexity)")]
     async fn contributors(
         &self,
         ctx: &Context<'_>,

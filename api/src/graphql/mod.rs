@@ -17,6 +17,7 @@ use async_graphql::{EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::Tokens;
+use crate::config::Limits;
 
 /// The schema served at `/graphql`.
 pub type AttainSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
@@ -42,15 +43,26 @@ pub struct Services {
     pub tokens: Arc<Tokens>,
 }
 
-/// Builds the schema around the shared services.
-pub fn build_schema(services: Services) -> AttainSchema {
-    Schema::build(
+/// Builds the schema around the shared services, with the configured depth and
+/// complexity limits; production turns introspection and field suggestions off.
+pub fn build_schema(services: Services, limits: &Limits, production: bool) -> AttainSchema {
+    let size = |limit: u64| usize::try_from(limit).unwrap_or(usize::MAX);
+    let builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         EmptySubscription,
     )
     .data(services)
-    .finish()
+    .limit_depth(size(limits.max_depth))
+    .limit_complexity(size(limits.max_complexity));
+    if production {
+        builder
+            .disable_introspection()
+            .disable_suggestions()
+            .finish()
+    } else {
+        builder.finish()
+    }
 }
 
 /// The schema's SDL, as committed in `api/schema.graphql`.

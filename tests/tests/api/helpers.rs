@@ -106,18 +106,22 @@ pub struct TestApp {
 
 /// Starts a server over a fresh, migrated database.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Starts a server with some configuration variables of the test's own.
+pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     let database = TestDatabase::new().await;
+    let folder = database.folder.path().display().to_string();
     let vars: BTreeMap<String, String> = [
         ("DATABASE_URL", database.url.as_str()),
         ("ATTAIN_PORT", "0"),
         ("ATTAIN_JWT_SECRET", TEST_SECRET),
         ("ATTAIN_DEMO", "false"),
-        (
-            "ATTAIN_DATA_DIR",
-            &database.folder.path().display().to_string(),
-        ),
+        ("ATTAIN_DATA_DIR", folder.as_str()),
     ]
     .iter()
+    .chain(settings)
     .map(|(name, value)| (name.to_string(), value.to_string()))
     .collect();
     let config = Config::from_vars(vars).expect("test configuration");

@@ -6,6 +6,7 @@ mod helpers;
 mod authentication;
 mod conformance;
 mod figures;
+mod hardening;
 mod import;
 mod insights;
 mod scoring_rules;

@@ -1,0 +1,186 @@
+//! What one request may ask for, checked before anything runs: the shape of the GraphQL
+//! document (aliases and root fields; depth and complexity are the schema's own limits)
+//! and the rate of requests per token.
+
+use std::num::NonZeroU32;
+
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, Selection, SelectionSet,
+};
+use async_graphql::{Positioned, Request};
+use attain_core::CoreError;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use sha2::{Digest, Sha256};
+
+use crate::config::Limits;
+
+/// Refuses a document with more aliases or root fields than allowed. A document that does
+/// not parse passes: the schema answers it with its own error.
+pub fn check_shape(request: &Request, limits: &Limits) -> Result<(), CoreError> {
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return Ok(());
+    };
+    let aliases = count_aliases(&document);
+    if aliases > limits.max_aliases {
+        return Err(CoreError::TooComplex(format!(
+            "the query has {aliases} aliases; at most {} are allowed",
+            limits.max_aliases
+        )));
+    }
+    let roots = root_fields(&document, request.operation_name.as_deref());
+    if roots > limits.max_root_fields {
+        return Err(CoreError::TooComplex(format!(
+            "the operation asks for {roots} root fields; at most {} are allowed",
+            limits.max_root_fields
+        )));
+    }
+    Ok(())
+}
+
+fn count_aliases(document: &ExecutableDocument) -> u64 {
+    fn in_set(set: &Positioned<SelectionSet>) -> u64 {
+        set.node
+            .items
+            .iter()
+            .map(|selection| match &selection.node {
+                Selection::Field(field) => {
+                    u64::from(field.node.alias.is_some()) + in_set(&field.node.selection_set)
+                }
+                Selection::InlineFragment(fragment) => in_set(&fragment.node.selection_set),
+                Selection::FragmentSpread(_) => 0,
+            })
+            .sum()
+    }
+    let operations: u64 = match &document.operations {
+        DocumentOperations::Single(operation) => in_set(&operation.node.selection_set),
+        DocumentOperations::Multiple(operations) => operations
+            .values()
+            .map(|operation| in_set(&operation.node.selection_set))
+            .sum(),
+    };
+    let fragments: u64 = document
+        .fragments
+        .values()
+        .map(|fragment| in_set(&fragment.node.selection_set))
+        .sum();
+    operations + fragments
+}
+
+/// The root fields of the operation that would run, through fragments.
+fn root_fields(document: &ExecutableDocument, operation_name: Option<&str>) -> u64 {
+    let operation = match (&document.operations, operation_name) {
+        (DocumentOperations::Single(operation), _) => Some(operation),
+        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name),
+        (DocumentOperations::Multiple(operations), None) => operations.values().next(),
+    };
+    fn fields(document: &ExecutableDocument, set: &Positioned<SelectionSet>, depth: u8) -> u64 {
+        if depth > 8 {
+            return 0;
+        }
+        set.node
+            .items
+            .iter()
+            .map(|selection| match &selection.node {
+                Selection::Field(_) => 1,
+                Selection::InlineFragment(fragment) => {
+                    fields(document, &fragment.node.selection_set, depth + 1)
+                }
+                Selection::FragmentSpread(spread) => document
+                    .fragments
+                    .get(&spread.node.fragment_name.node)
+                    .map_or(0, |fragment| {
+                        fields(document, &fragment.node.selection_set, depth + 1)
+                    }),
+            })
+            .sum()
+    }
+    operation.map_or(0, |operation| {
+        fields(document, &operation.node.selection_set, 0)
+    })
+}
+
+/// Requests per minute per caller: a token (by its digest), or a client address for
+/// requests without one.
+pub struct RequestRate {
+    limiter: DefaultKeyedRateLimiter<String>,
+}
+
+impl RequestRate {
+    /// A limiter allowing `per_minute` requests a minute to each caller (at least 1).
+    pub fn new(per_minute: u64) -> RequestRate {
+        let per_minute = NonZeroU32::new(u32::try_from(per_minute).unwrap_or(u32::MAX).max(1))
+            .unwrap_or(NonZeroU32::MIN);
+        RequestRate {
+            limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
+        }
+    }
+
+    /// Counts a request; `RATE_LIMITED` when the caller is over its rate.
+    pub fn check(&self, token: Option<&str>, address: Option<&str>) -> Result<(), CoreError> {
+        let key = match token {
+            Some(token) => format!("t:{:x}", Sha256::digest(token.as_bytes())),
+            None => format!("a:{}", address.unwrap_or("unknown")),
+        };
+        if self.limiter.len() > 100_000 {
+            self.limiter.retain_recent();
+        }
+        self.limiter
+            .check_key(&key)
+            .map_err(|_| CoreError::RateLimited)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> Limits {
+        Limits {
+            max_body_bytes: 1024,
+            max_depth: 10,
+            max_complexity: 100,
+            max_aliases: 2,
+            max_root_fields: 3,
+            request_timeout_ms: 1000,
+            requests_per_minute: 2,
+        }
+    }
+
+    #[test]
+    fn aliases_are_counted_everywhere_in_the_document() {
+        let ok = Request::new("{ a: me { id } b: me { id } }");
+        assert!(check_shape(&ok, &limits()).is_ok());
+        let nested =
+            Request::new("query { a: me { x: id } ...F } fragment F on Query { b: me { id } }");
+        assert!(matches!(
+            check_shape(&nested, &limits()),
+            Err(CoreError::TooComplex(_))
+        ));
+    }
+
+    #[test]
+    fn root_fields_count_through_fragments() {
+        let four = Request::new(
+            "{ me { id } ...F } fragment F on Query { a1: me { id } kpiCatalog { key } c: me { id } }",
+        );
+        assert!(matches!(
+            check_shape(&four, &limits()),
+            Err(CoreError::TooComplex(_))
+        ));
+        let three = Request::new("{ me { id } kpiCatalog { key } __typename }");
+        assert!(check_shape(&three, &limits()).is_ok());
+    }
+
+    #[test]
+    fn each_caller_has_its_own_rate() {
+        let rate = RequestRate::new(2);
+        assert!(rate.check(Some("token-a"), None).is_ok());
+        assert!(rate.check(Some("token-a"), None).is_ok());
+        assert!(matches!(
+            rate.check(Some("token-a"), None),
+            Err(CoreError::RateLimited)
+        ));
+        assert!(rate.check(Some("token-b"), None).is_ok());
+        assert!(rate.check(None, Some("10.0.0.1")).is_ok());
+    }
+}
