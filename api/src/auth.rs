@@ -2,6 +2,7 @@
 //! caller's [`Principal`]. The algorithm is pinned by configuration; a token signed any
 //! other way, expired, not yet valid, or for another issuer or audience is refused.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
@@ -42,7 +43,10 @@ pub struct Claims {
 pub struct Tokens {
     algorithm: Algorithm,
     encoding: Option<EncodingKey>,
-    decoding: DecodingKey,
+    /// The id (`kid`) of the current key, which signs the tokens issued here.
+    key_id: String,
+    /// Verification keys by id: the current one and those kept while their tokens live.
+    decoding: HashMap<String, DecodingKey>,
     validation: Validation,
     issuer: String,
     audience: String,
@@ -105,6 +109,16 @@ impl Tokens {
                 }
             }
         };
+        let mut keys = HashMap::from([(config.jwt_key_id.clone(), decoding)]);
+        for (kid, key) in &config.jwt_previous_keys {
+            let bytes = key.expose_secret().as_bytes();
+            let key = match algorithm {
+                Algorithm::RS256 => DecodingKey::from_rsa_pem(bytes)?,
+                Algorithm::ES256 => DecodingKey::from_ec_pem(bytes)?,
+                _ => DecodingKey::from_secret(bytes),
+            };
+            keys.insert(kid.clone(), key);
+        }
         let mut validation = Validation::new(algorithm);
         validation.set_issuer(&[&config.jwt_issuer]);
         validation.set_audience(&[&config.jwt_audience]);
@@ -114,7 +128,8 @@ impl Tokens {
         Ok(Tokens {
             algorithm,
             encoding,
-            decoding,
+            key_id: config.jwt_key_id.clone(),
+            decoding: keys,
             validation,
             issuer: config.jwt_issuer.clone(),
             audience: config.jwt_audience.clone(),
@@ -148,8 +163,11 @@ impl Tokens {
             aud: self.audience.clone(),
             jti: Uuid::now_v7().to_string(),
         };
-        let token = jsonwebtoken::encode(&Header::new(self.algorithm), &claims, encoding)
-            .context("signing a token")?;
+        let header = Header {
+            kid: Some(self.key_id.clone()),
+            ..Header::new(self.algorithm)
+        };
+        let token = jsonwebtoken::encode(&header, &claims, encoding).context("signing a token")?;
         Ok(IssuedToken {
             token,
             expires_at: now + chrono::Duration::seconds(ttl),
@@ -158,7 +176,11 @@ impl Tokens {
 
     /// Verifies a token's signature and claims.
     pub fn verify(&self, token: &str) -> CoreResult<Claims> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+        // The key is chosen by `kid` (the current one when absent); an unknown id is refused.
+        let header = jsonwebtoken::decode_header(token).map_err(|_| CoreError::Unauthenticated)?;
+        let kid = header.kid.unwrap_or_else(|| self.key_id.clone());
+        let key = self.decoding.get(&kid).ok_or(CoreError::Unauthenticated)?;
+        jsonwebtoken::decode::<Claims>(token, key, &self.validation)
             .map(|data| data.claims)
             .map_err(|_| CoreError::Unauthenticated)
     }

@@ -62,6 +62,11 @@ pub struct Config {
     /// PEM of the private key that signs RS256/ES256 tokens issued here (optional: without
     /// it, tokens come only from the external identity provider).
     pub jwt_private_key: Option<SecretString>,
+    /// The id (`kid`) of the signing key, written in the tokens issued here.
+    pub jwt_key_id: String,
+    /// Keys that still verify tokens after a rotation, by id: HS256 secrets, or public key
+    /// PEMs for RS256/ES256.
+    pub jwt_previous_keys: Vec<(String, SecretString)>,
     pub jwt_issuer: String,
     pub jwt_audience: String,
     pub token_ttl_seconds: u64,
@@ -131,6 +136,28 @@ impl Config {
             jwt_secret: get("ATTAIN_JWT_SECRET").map(SecretString::from),
             jwt_public_key: read_key("ATTAIN_JWT_PUBLIC_KEY")?,
             jwt_private_key: read_key("ATTAIN_JWT_PRIVATE_KEY")?.map(SecretString::from),
+            jwt_key_id: parse("ATTAIN_JWT_KEY_ID", "k1"),
+            jwt_previous_keys: match get("ATTAIN_JWT_PREVIOUS_KEYS") {
+                None => Vec::new(),
+                Some(list) => list
+                    .split(';')
+                    .map(str::trim)
+                    .filter(|entry| !entry.is_empty())
+                    .map(|entry| {
+                        let (kid, key) = entry.split_once('=').context(
+                            "ATTAIN_JWT_PREVIOUS_KEYS entries are kid=secret (or kid=PEM file)",
+                        )?;
+                        let key =
+                            if jwt_algorithm == JwtAlgorithm::Hs256 || key.contains("-----BEGIN") {
+                                key.to_owned()
+                            } else {
+                                std::fs::read_to_string(key)
+                                    .with_context(|| format!("reading the key {kid} from {key}"))?
+                            };
+                        Ok((kid.trim().to_owned(), SecretString::from(key)))
+                    })
+                    .collect::<anyhow::Result<_>>()?,
+            },
             jwt_issuer: parse("ATTAIN_JWT_ISSUER", "attain"),
             jwt_audience: parse("ATTAIN_JWT_AUDIENCE", "attain-api"),
             token_ttl_seconds: parse("ATTAIN_TOKEN_TTL_SECONDS", "3600")
@@ -229,6 +256,15 @@ impl Config {
             (
                 "ATTAIN_JWT_PRIVATE_KEY",
                 masked(self.jwt_private_key.is_some()),
+            ),
+            ("ATTAIN_JWT_KEY_ID", self.jwt_key_id.clone()),
+            (
+                "ATTAIN_JWT_PREVIOUS_KEYS",
+                self.jwt_previous_keys
+                    .iter()
+                    .map(|(kid, _)| format!("{kid}=****"))
+                    .collect::<Vec<_>>()
+                    .join(";"),
             ),
             ("ATTAIN_JWT_ISSUER", self.jwt_issuer.clone()),
             ("ATTAIN_JWT_AUDIENCE", self.jwt_audience.clone()),

@@ -9,6 +9,7 @@ mod figures;
 mod hardening;
 mod import;
 mod insights;
+mod jwt;
 mod scoring_rules;
 mod server;
 mod storage;
