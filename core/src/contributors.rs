@@ -8,8 +8,8 @@ use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement};
 use uuid::Uuid;
 
-use crate::access::Principal;
-use crate::error::CoreResult;
+use crate::access::{Principal, Role};
+use crate::error::{CoreError, CoreResult};
 use crate::figures::authorize;
 use crate::kpi::queries::first_won;
 use crate::kpi::scope::{Event, Scope, Sql};
@@ -117,6 +117,10 @@ pub async fn contributors(
     slice: Slice,
 ) -> CoreResult<ContributorPage> {
     authorize(db, principal, subject).await?;
+    // A rep sees their own team's figures as aggregates only, never its records.
+    if principal.role == Role::Rep && subject != Subject::Rep(principal.id) {
+        return Err(CoreError::NotFound("team"));
+    }
     let settings = Settings::load(db, principal.organization_id).await?;
     let period = &Period::parse(period, settings.fiscal_year_start_month)?;
     let windows = kpi::windows(period, &settings, as_of);

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod access_matrix;
 mod authentication;
 mod conformance;
 mod figures;

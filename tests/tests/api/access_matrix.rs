@@ -1,0 +1,198 @@
+//! The access matrix of `tests/access-matrix.txt`, cell by cell, against a real server;
+//! and the check that the table covers every root field of the schema, so that a new
+//! field without rows fails the suite.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use attain_core::import::{Dataset, ImportReport};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::{TestApp, error_code, fixture_text, mint_token, spawn_app};
+
+const ACTORS: [&str; 7] = [
+    "admin",
+    "manager_in",
+    "manager_out",
+    "rep",
+    "analyst",
+    "other_admin",
+    "anonymous",
+];
+
+struct Row {
+    field: String,
+    target: String,
+    outcomes: Vec<String>,
+}
+
+fn table() -> Vec<Row> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("access-matrix.txt");
+    std::fs::read_to_string(path)
+        .expect("the access matrix")
+        .lines()
+        .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+        .skip(1)
+        .map(|line| {
+            let cells: Vec<&str> = line.split_whitespace().collect();
+            assert_eq!(cells.len(), 2 + ACTORS.len(), "a full row: {line}");
+            Row {
+                field: cells[0].to_owned(),
+                target: cells[1].to_owned(),
+                outcomes: cells[2..].iter().map(|cell| cell.to_string()).collect(),
+            }
+        })
+        .collect()
+}
+
+/// The root fields of the served schema, from its SDL: the lines of `type Query` and
+/// `type Mutation` outside description blocks.
+fn root_fields() -> BTreeSet<String> {
+    let sdl = attain_api::graphql::sdl();
+    let mut fields = BTreeSet::new();
+    for root in ["type Query {", "type Mutation {"] {
+        let start = sdl.find(root).expect("the root type") + root.len();
+        let body = &sdl[start..start + sdl[start..].find("\n}").unwrap()];
+        let mut in_description = false;
+        for line in body.lines() {
+            if line.trim() == "\"\"\"" {
+                in_description = !in_description;
+            } else if !in_description {
+                let name: String = line
+                    .trim()
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if !name.is_empty() {
+                    fields.insert(name);
+                }
+            }
+        }
+    }
+    fields
+}
+
+#[test]
+fn the_matrix_covers_every_root_field_of_the_schema() {
+    let covered: BTreeSet<String> = table().into_iter().map(|row| row.field).collect();
+    let fields = root_fields();
+    let missing: Vec<&String> = fields.difference(&covered).collect();
+    let unknown: Vec<&String> = covered.difference(&fields).collect();
+    assert!(
+        missing.is_empty(),
+        "root fields without rows in access-matrix.txt: {missing:?}"
+    );
+    assert!(
+        unknown.is_empty(),
+        "rows for fields the schema lacks: {unknown:?}"
+    );
+}
+
+/// The GraphQL document and variables that exercise a field on a target.
+fn request(field: &str, subject: &Value) -> (String, Value) {
+    let with_subject = |selection: &str| {
+        (
+            format!("query($s: SubjectInput!) {{ {selection} }}"),
+            json!({ "s": subject }),
+        )
+    };
+    match field {
+        "login" => (
+            r#"mutation { login(email: "adm@nowhere.example", password: "wrong") { token } }"#.to_owned(),
+            json!({}),
+        ),
+        "me" => ("{ me { id } }".to_owned(), json!({})),
+        "kpiCatalog" => ("{ kpiCatalog { key } }".to_owned(), json!({})),
+        "kpis" => with_subject(r#"kpis(subject: $s, period: "2026-03", keys: [REVENUE]) { values { value } }"#),
+        "scorecard" => with_subject(r#"scorecard(subject: $s, period: "2026-03") { composite }"#),
+        "kpiTrend" => with_subject("kpiTrend(subject: $s, kpi: REVENUE, periodKind: MONTH, count: 2) { points { value } }"),
+        "revenueForecast" => with_subject("revenueForecast(subject: $s, history: 2) { closed }"),
+        "contributors" => with_subject(r#"contributors(subject: $s, kpi: REVENUE, period: "2026-03", first: 1) { totalCount }"#),
+        "leaderboard" => with_subject(r#"leaderboard(scope: $s, period: "2026-03", first: 1) { n }"#),
+        "coaching" => (
+            r#"query($rep: ID!) { coaching(rep: $rep, period: "2026-03") { topic } }"#.to_owned(),
+            json!({ "rep": subject["id"] }),
+        ),
+        "topPerformers" => (
+            r#"{ topPerformers(kpi: REVENUE, percentTop: "50", consecutivePeriods: 1, periodKind: MONTH) { repId } }"#.to_owned(),
+            json!({}),
+        ),
+        other => panic!("no request for {other}: add one with its rows"),
+    }
+}
+
+fn subject(target: &str, ours: &ImportReport, theirs: &ImportReport) -> Value {
+    let rep = |report: &ImportReport, id: &str| json!({ "kind": "REP", "id": report.id("users", id).unwrap().to_string() });
+    let team = |report: &ImportReport, id: &str| json!({ "kind": "TEAM", "id": report.id("teams", id).unwrap().to_string() });
+    match target {
+        "-" => Value::Null,
+        "rep:self" => rep(ours, "rep-01"),
+        "rep:peer" => rep(ours, "rep-02"),
+        "rep:subteam" => rep(ours, "rep-04"),
+        "rep:outside" => rep(ours, "rep-05"),
+        "rep:other_org" => rep(theirs, "rep-01"),
+        "rep:missing" => json!({ "kind": "REP", "id": Uuid::now_v7().to_string() }),
+        "team:own" => team(ours, "team-shanghai"),
+        "team:outside" => team(ours, "team-hangzhou"),
+        "team:other_org" => team(theirs, "team-shanghai"),
+        "team:missing" => json!({ "kind": "TEAM", "id": Uuid::now_v7().to_string() }),
+        "org" => json!({ "kind": "ORG" }),
+        other => panic!("unknown target {other}"),
+    }
+}
+
+async fn outcome(app: &TestApp, token: Option<&str>, field: &str, subject: &Value) -> String {
+    let (query, variables) = request(field, subject);
+    let (_, body) = app.graphql(&query, variables, token).await;
+    if body["errors"].as_array().is_none_or(Vec::is_empty) {
+        "OK".to_owned()
+    } else {
+        error_code(&body).to_owned()
+    }
+}
+
+#[tokio::test]
+async fn every_cell_of_the_access_matrix_holds() {
+    let app = spawn_app().await;
+    let dataset = Dataset::from_json(&fixture_text()).unwrap();
+    let ours = app.import(&dataset).await;
+    let theirs = app.import(&dataset).await;
+    let token = |report: &ImportReport, user: &str, role: &str| {
+        Some(mint_token(
+            report.organization_id,
+            report.id("users", user).unwrap(),
+            role,
+        ))
+    };
+    let tokens: BTreeMap<&str, Option<String>> = BTreeMap::from([
+        ("admin", token(&ours, "adm-01", "ADMIN")),
+        ("manager_in", token(&ours, "mgr-02", "MANAGER")),
+        ("manager_out", token(&ours, "mgr-03", "MANAGER")),
+        ("rep", token(&ours, "rep-01", "REP")),
+        ("analyst", token(&ours, "ana-01", "ANALYST")),
+        ("other_admin", token(&theirs, "adm-01", "ADMIN")),
+        ("anonymous", None),
+    ]);
+    let mut failures = Vec::new();
+    let mut cells = 0;
+    for row in table() {
+        let subject = subject(&row.target, &ours, &theirs);
+        for (actor, expected) in ACTORS.iter().zip(&row.outcomes) {
+            let got = outcome(&app, tokens[actor].as_deref(), &row.field, &subject).await;
+            cells += 1;
+            if &got != expected {
+                failures.push(format!(
+                    "{} on {} as {actor}: expected {expected}, got {got}",
+                    row.field, row.target
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {cells} cells differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert_eq!(cells, 70 * ACTORS.len());
+}
