@@ -211,6 +211,8 @@ async fn execute(
             return HttpResponse::Unauthorized().json(async_graphql::Response::from_errors(errors));
         }
     }
+    let request_id = request_id(http);
+    request = request.data(RequestId(request_id.clone()));
     let timeout = Duration::from_millis(guard.limits.request_timeout_ms);
     // A panic in a resolver is answered as an internal error, never with its message.
     let run = AssertUnwindSafe(schema.execute(request)).catch_unwind();
@@ -229,7 +231,6 @@ async fn execute(
             async_graphql::Response::from_errors(vec![server_error(error)])
         }
     };
-    let request_id = request_id(http);
     for error in &mut response.errors {
         let extensions = error.extensions.get_or_insert_with(Default::default);
         let code = match extensions.get("code") {

@@ -153,8 +153,8 @@ async fn ever_in(db: &DatabaseConnection, principal: &Principal, rep: Uuid) -> C
 }
 
 /// The team a user is in now.
-pub(crate) async fn current_team(
-    db: &DatabaseConnection,
+pub(crate) async fn current_team<C: ConnectionTrait>(
+    db: &C,
     organization_id: Uuid,
     user_id: Uuid,
 ) -> CoreResult<Option<Uuid>> {

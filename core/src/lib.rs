@@ -5,6 +5,8 @@
 //! how records get in.
 
 pub mod access;
+pub mod activities;
+pub mod audit;
 pub mod contributors;
 pub mod db;
 pub mod demo;

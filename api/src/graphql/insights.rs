@@ -241,7 +241,7 @@ impl From<CoreContributor> for Contributor {
 }
 
 /// The complexity of a list of `count` items (the default page when absent).
-fn page_cost(count: Option<i32>, child_complexity: usize) -> usize {
+pub(super) fn page_cost(count: Option<i32>, child_complexity: usize) -> usize {
     let count = count.map_or(super::paging::DEFAULT_PAGE, |count| {
         usize::try_from(count).unwrap_or(0)
     });

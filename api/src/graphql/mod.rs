@@ -2,6 +2,7 @@
 //! root. Resolvers parse input, call a `core` service (which checks access) and convert
 //! its answer; see [`error`] for how core errors become GraphQL errors.
 
+mod activities;
 pub mod error;
 mod figures;
 mod insights;
@@ -29,12 +30,13 @@ pub struct QueryRoot(
     session::SessionQuery,
     figures::FiguresQuery,
     insights::InsightsQuery,
+    activities::ActivityQuery,
 );
 
 /// Every mutation.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(session::SessionMutation);
+pub struct MutationRoot(session::SessionMutation, activities::ActivityMutation);
 
 /// What resolvers share: the database and the token service.
 #[derive(Clone)]

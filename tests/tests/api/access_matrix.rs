@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use attain_core::import::{Dataset, ImportReport};
+use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -113,6 +114,31 @@ fn request(field: &str, subject: &Value) -> (String, Value) {
             r#"query($rep: ID!) { coaching(rep: $rep, period: "2026-03") { topic } }"#.to_owned(),
             json!({ "rep": subject["id"] }),
         ),
+        "activities" => ("{ activities(first: 1) { totalCount } }".to_owned(), json!({})),
+        "auditLog" => ("{ auditLog(first: 1) { totalCount } }".to_owned(), json!({})),
+        "logActivity" | "logActivities" => {
+            let input = json!({ "clientRef": Uuid::now_v7().to_string(), "repId": subject["id"],
+                                "kind": "CALL", "occurredAt": "2026-03-10T09:00:00Z" });
+            if field == "logActivity" {
+                (
+                    "mutation($i: ActivityInput!) { logActivity(input: $i) { status } }".to_owned(),
+                    json!({ "i": input }),
+                )
+            } else {
+                (
+                    "mutation($i: [ActivityInput!]!) { logActivities(inputs: $i) { status error { code } } }".to_owned(),
+                    json!({ "i": [input] }),
+                )
+            }
+        }
+        "updateActivity" => (
+            r#"mutation($id: ID!) { updateActivity(id: $id, input: { notes: "checked" }) { id } }"#.to_owned(),
+            json!({ "id": subject["activity"] }),
+        ),
+        "deleteActivity" => (
+            "mutation($id: ID!) { deleteActivity(id: $id) { id } }".to_owned(),
+            json!({ "id": subject["activity"] }),
+        ),
         "topPerformers" => (
             r#"{ topPerformers(kpi: REVENUE, percentTop: "50", consecutivePeriods: 1, periodKind: MONTH) { repId } }"#.to_owned(),
             json!({}),
@@ -141,13 +167,38 @@ fn subject(target: &str, ours: &ImportReport, theirs: &ImportReport) -> Value {
     }
 }
 
+/// One live activity of the target's rep, for the fields that edit one.
+async fn with_activity(app: &TestApp, mut subject: Value) -> Value {
+    let rep = Uuid::parse_str(subject["id"].as_str().unwrap_or_default()).unwrap_or_default();
+    let row = app
+        .db
+        .query_one_raw(Statement::from_sql_and_values(
+            app.db.get_database_backend(),
+            "SELECT id FROM activities WHERE rep_id = $1 AND deleted_at IS NULL ORDER BY id LIMIT 1",
+            [rep.into()],
+        ))
+        .await
+        .unwrap();
+    let activity: Uuid = row.map_or_else(Uuid::now_v7, |row| row.try_get("", "id").unwrap());
+    subject["activity"] = json!(activity.to_string());
+    subject
+}
+
 async fn outcome(app: &TestApp, token: Option<&str>, field: &str, subject: &Value) -> String {
-    let (query, variables) = request(field, subject);
-    let (_, body) = app.graphql(&query, variables, token).await;
-    if body["errors"].as_array().is_none_or(Vec::is_empty) {
-        "OK".to_owned()
+    let subject = if matches!(field, "updateActivity" | "deleteActivity") {
+        with_activity(app, subject.clone()).await
     } else {
-        error_code(&body).to_owned()
+        subject.clone()
+    };
+    let (query, variables) = request(field, &subject);
+    let (_, body) = app.graphql(&query, variables, token).await;
+    if !body["errors"].as_array().is_none_or(Vec::is_empty) {
+        return error_code(&body).to_owned();
+    }
+    // A batch answers per item.
+    match body["data"]["logActivities"][0]["error"]["code"].as_str() {
+        Some(code) => code.to_owned(),
+        None => "OK".to_owned(),
     }
 }
 
@@ -194,5 +245,5 @@ async fn every_cell_of_the_access_matrix_holds() {
         failures.len(),
         failures.join("\n")
     );
-    assert_eq!(cells, 70 * ACTORS.len());
+    assert_eq!(cells, 96 * ACTORS.len());
 }

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access_matrix;
+mod activities;
 mod authentication;
 mod conformance;
 mod figures;

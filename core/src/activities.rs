@@ -1,0 +1,527 @@
+//! Activity logging as mobile apps do it: offline, replayed, possibly twice. The app's
+//! `client_ref` makes a replay return the stored activity (also after an edit; a deleted
+//! one stays deleted) and a different payload under the same `client_ref` a `CONFLICT`.
+//! Every write is checked field by field, authorized, and audited in its transaction.
+
+use attain_entity::activity;
+use attain_entity::enums::{ActivityKind, AuditAction};
+use attain_entity::{customer, deal, team_membership};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, TransactionTrait,
+};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::access::{Decision, Operation, Principal, Relation, Scope, decide};
+use crate::audit::{self, Writer};
+use crate::error::{CoreError, CoreResult};
+use crate::figures::current_team;
+use crate::time::{now_micros, to_micros};
+
+/// The most activities one batch may carry.
+pub const MAX_BATCH: usize = 500;
+/// The longest notes, in characters.
+pub const NOTES_LIMIT: usize = 5000;
+/// The longest activity, in minutes.
+pub const MAX_DURATION_MINUTES: i32 = 24 * 60;
+
+/// An activity as an app sends it.
+#[derive(Clone, Debug)]
+pub struct ActivityInput {
+    /// The app's id for this log entry (a UUID it made).
+    pub client_ref: Uuid,
+    /// Whose activity; the caller's own when absent.
+    pub rep_id: Option<Uuid>,
+    pub kind: ActivityKind,
+    pub occurred_at: DateTime<Utc>,
+    pub customer_id: Option<Uuid>,
+    pub deal_id: Option<Uuid>,
+    pub quality: bool,
+    pub duration_minutes: i32,
+    pub notes: String,
+}
+
+/// Changes to an activity; absent fields stay as they are.
+#[derive(Clone, Debug, Default)]
+pub struct ActivityPatch {
+    pub kind: Option<ActivityKind>,
+    pub occurred_at: Option<DateTime<Utc>>,
+    pub customer_id: Option<Option<Uuid>>,
+    pub deal_id: Option<Option<Uuid>>,
+    pub quality: Option<bool>,
+    pub duration_minutes: Option<i32>,
+    pub notes: Option<String>,
+}
+
+/// What logging did.
+#[derive(Clone, Debug)]
+pub enum Logged {
+    Created(activity::Model),
+    /// The same `client_ref` and payload were stored before: nothing new.
+    Replayed(activity::Model),
+}
+
+impl Logged {
+    pub fn activity(&self) -> &activity::Model {
+        match self {
+            Logged::Created(model) | Logged::Replayed(model) => model,
+        }
+    }
+}
+
+fn field(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
+/// Checks the values of an activity (not its references), each failure naming its field.
+fn check_values(
+    prefix: &str,
+    occurred_at: DateTime<Utc>,
+    duration_minutes: i32,
+    notes: &str,
+) -> CoreResult<()> {
+    if occurred_at > Utc::now() + Duration::days(1) {
+        return Err(CoreError::bad_input(
+            field(prefix, "occurredAt"),
+            "must not be more than a day in the future",
+        ));
+    }
+    if !(0..=MAX_DURATION_MINUTES).contains(&duration_minutes) {
+        return Err(CoreError::bad_input(
+            field(prefix, "durationMinutes"),
+            format!("must be 0 to {MAX_DURATION_MINUTES}"),
+        ));
+    }
+    if notes.chars().count() > NOTES_LIMIT {
+        return Err(CoreError::bad_input(
+            field(prefix, "notes"),
+            format!("must be at most {NOTES_LIMIT} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that referenced records are in the caller's organization; another
+/// organization's id answers like a missing one.
+async fn check_references<C: ConnectionTrait>(
+    conn: &C,
+    organization_id: Uuid,
+    prefix: &str,
+    customer_id: Option<Uuid>,
+    deal_id: Option<Uuid>,
+) -> CoreResult<()> {
+    if let Some(id) = customer_id {
+        if customer::Entity::find_by_id((organization_id, id))
+            .one(conn)
+            .await?
+            .is_none()
+        {
+            return Err(CoreError::bad_input(
+                field(prefix, "customerId"),
+                "no such customer in this organization",
+            ));
+        }
+    }
+    if let Some(id) = deal_id {
+        if deal::Entity::find_by_id((organization_id, id))
+            .one(conn)
+            .await?
+            .is_none()
+        {
+            return Err(CoreError::bad_input(
+                field(prefix, "dealId"),
+                "no such deal in this organization",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// How the activities of `rep` relate to the caller.
+async fn relation<C: ConnectionTrait>(
+    conn: &C,
+    principal: &Principal,
+    rep: Uuid,
+) -> CoreResult<Relation> {
+    if rep == principal.id {
+        return Ok(Relation::Own);
+    }
+    if !principal.subtree.is_empty() {
+        let db_team = current_team(conn, principal.organization_id, rep).await?;
+        if db_team.is_some_and(|team| principal.subtree.contains(&team)) {
+            return Ok(Relation::Subtree);
+        }
+    }
+    Ok(Relation::Other)
+}
+
+/// May the caller write the activities of `rep`? A rep outside what the caller may read
+/// is reported on the `repId` field like a missing one.
+async fn authorize_write<C: ConnectionTrait>(
+    conn: &C,
+    principal: &Principal,
+    rep: Uuid,
+    prefix: &str,
+) -> CoreResult<()> {
+    let exists = attain_entity::user::Entity::find_by_id((principal.organization_id, rep))
+        .one(conn)
+        .await?
+        .is_some_and(|user| user.active);
+    let relation = relation(conn, principal, rep).await?;
+    if !exists || decide(principal.role, Operation::ReadRecords, relation) == Decision::Deny {
+        return Err(CoreError::bad_input(
+            field(prefix, "repId"),
+            "no such rep in this organization",
+        ));
+    }
+    principal
+        .authorize(Operation::WriteActivities, relation, "activity")
+        .map(|_| ())
+}
+
+/// The digest of what an app sent, to tell a replay from a different payload.
+fn digest(rep: Uuid, input: &ActivityInput) -> String {
+    let canonical = format!(
+        "{rep}|{}|{}|{:?}|{:?}|{}|{}|{}",
+        input.kind.as_str(),
+        to_micros(input.occurred_at),
+        input.customer_id,
+        input.deal_id,
+        input.quality,
+        input.duration_minutes,
+        input.notes
+    );
+    format!("{:x}", Sha256::digest(canonical.as_bytes()))
+}
+
+/// Logs one activity, atomically.
+pub async fn log(
+    db: &DatabaseConnection,
+    writer: &Writer<'_>,
+    input: &ActivityInput,
+) -> CoreResult<Logged> {
+    log_item(db, writer, input, "input").await
+}
+
+/// Logs up to [`MAX_BATCH`] activities, each on its own: one's failure stores the rest.
+/// An empty or oversized batch is refused whole.
+pub async fn log_batch(
+    db: &DatabaseConnection,
+    writer: &Writer<'_>,
+    inputs: &[ActivityInput],
+) -> CoreResult<Vec<CoreResult<Logged>>> {
+    if inputs.is_empty() || inputs.len() > MAX_BATCH {
+        return Err(CoreError::bad_input(
+            "inputs",
+            format!("a batch holds 1 to {MAX_BATCH} activities"),
+        ));
+    }
+    let mut results = Vec::with_capacity(inputs.len());
+    for (index, input) in inputs.iter().enumerate() {
+        results.push(log_item(db, writer, input, &format!("inputs[{index}]")).await);
+    }
+    Ok(results)
+}
+
+async fn log_item(
+    db: &DatabaseConnection,
+    writer: &Writer<'_>,
+    input: &ActivityInput,
+    prefix: &str,
+) -> CoreResult<Logged> {
+    let principal = writer.principal;
+    let organization_id = principal.organization_id;
+    check_values(
+        prefix,
+        input.occurred_at,
+        input.duration_minutes,
+        &input.notes,
+    )?;
+    let rep = input.rep_id.unwrap_or(principal.id);
+    let transaction = db.begin().await?;
+    authorize_write(&transaction, principal, rep, prefix).await?;
+    check_references(
+        &transaction,
+        organization_id,
+        prefix,
+        input.customer_id,
+        input.deal_id,
+    )
+    .await?;
+    let digest = digest(rep, input);
+    let now = now_micros();
+    let row = activity::Model {
+        organization_id,
+        id: Uuid::now_v7(),
+        rep_id: rep,
+        kind: input.kind,
+        occurred_at: to_micros(input.occurred_at),
+        customer_id: input.customer_id,
+        deal_id: input.deal_id,
+        quality: input.quality,
+        duration_minutes: input.duration_minutes,
+        notes: input.notes.clone(),
+        client_ref: input.client_ref,
+        original_digest: Some(digest.clone()),
+        created_at: now,
+        updated_at: now,
+        deleted_at: None,
+    };
+    let inserted = activity::Entity::insert(row.clone().into_active_model())
+        .on_conflict(
+            OnConflict::columns([
+                activity::Column::OrganizationId,
+                activity::Column::RepId,
+                activity::Column::ClientRef,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(&transaction)
+        .await?;
+    if inserted == 1 {
+        audit::record(
+            &transaction,
+            writer,
+            AuditAction::Create,
+            "activity",
+            row.id,
+            &[
+                "kind",
+                "occurredAt",
+                "customerId",
+                "dealId",
+                "quality",
+                "durationMinutes",
+                "notes",
+            ],
+        )
+        .await?;
+        transaction.commit().await?;
+        return Ok(Logged::Created(row));
+    }
+    let stored = activity::Entity::find()
+        .filter(activity::Column::OrganizationId.eq(organization_id))
+        .filter(activity::Column::RepId.eq(rep))
+        .filter(activity::Column::ClientRef.eq(input.client_ref))
+        .one(&transaction)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("an activity vanished between insert and read"))?;
+    transaction.commit().await?;
+    if stored.original_digest.as_deref() == Some(digest.as_str()) {
+        Ok(Logged::Replayed(stored))
+    } else {
+        Err(CoreError::Conflict(format!(
+            "{}: clientRef {} was logged before with other values",
+            field(prefix, "clientRef"),
+            input.client_ref
+        )))
+    }
+}
+
+/// An activity the caller may read, not deleted; `NOT_FOUND` otherwise.
+async fn readable<C: ConnectionTrait>(
+    conn: &C,
+    principal: &Principal,
+    id: Uuid,
+) -> CoreResult<(activity::Model, Relation)> {
+    let row = activity::Entity::find_by_id((principal.organization_id, id))
+        .one(conn)
+        .await?
+        .filter(|row| row.deleted_at.is_none())
+        .ok_or(CoreError::NotFound("activity"))?;
+    let relation = relation(conn, principal, row.rep_id).await?;
+    principal.authorize(Operation::ReadRecords, relation, "activity")?;
+    Ok((row, relation))
+}
+
+/// Edits an activity of the caller's own (or, for a manager, of their subtree).
+pub async fn update(
+    db: &DatabaseConnection,
+    writer: &Writer<'_>,
+    id: Uuid,
+    patch: &ActivityPatch,
+) -> CoreResult<activity::Model> {
+    let principal = writer.principal;
+    let transaction = db.begin().await?;
+    let (row, relation) = readable(&transaction, principal, id).await?;
+    principal.authorize(Operation::WriteActivities, relation, "activity")?;
+    let occurred_at = patch
+        .occurred_at
+        .unwrap_or_else(|| crate::time::from_micros(row.occurred_at));
+    check_values(
+        "input",
+        occurred_at,
+        patch.duration_minutes.unwrap_or(row.duration_minutes),
+        patch.notes.as_deref().unwrap_or(&row.notes),
+    )?;
+    check_references(
+        &transaction,
+        principal.organization_id,
+        "input",
+        patch.customer_id.flatten(),
+        patch.deal_id.flatten(),
+    )
+    .await?;
+    let mut changed = Vec::new();
+    let mut model = row.clone().into_active_model();
+    if let Some(kind) = patch.kind.filter(|kind| *kind != row.kind) {
+        model.kind = Set(kind);
+        changed.push("kind");
+    }
+    if patch.occurred_at.is_some() && to_micros(occurred_at) != row.occurred_at {
+        model.occurred_at = Set(to_micros(occurred_at));
+        changed.push("occurredAt");
+    }
+    if let Some(customer) = patch.customer_id.filter(|c| *c != row.customer_id) {
+        model.customer_id = Set(customer);
+        changed.push("customerId");
+    }
+    if let Some(deal) = patch.deal_id.filter(|d| *d != row.deal_id) {
+        model.deal_id = Set(deal);
+        changed.push("dealId");
+    }
+    if let Some(quality) = patch.quality.filter(|q| *q != row.quality) {
+        model.quality = Set(quality);
+        changed.push("quality");
+    }
+    if let Some(minutes) = patch
+        .duration_minutes
+        .filter(|m| *m != row.duration_minutes)
+    {
+        model.duration_minutes = Set(minutes);
+        changed.push("durationMinutes");
+    }
+    if let Some(notes) = patch.notes.as_ref().filter(|n| **n != row.notes) {
+        model.notes = Set(notes.clone());
+        changed.push("notes");
+    }
+    if changed.is_empty() {
+        transaction.commit().await?;
+        return Ok(row);
+    }
+    model.updated_at = Set(now_micros());
+    let updated = model.update(&transaction).await?;
+    audit::record(
+        &transaction,
+        writer,
+        AuditAction::Update,
+        "activity",
+        id,
+        &changed,
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(updated)
+}
+
+/// Deletes an activity, keeping a tombstone so that a replay of its log cannot bring it
+/// back.
+pub async fn delete(
+    db: &DatabaseConnection,
+    writer: &Writer<'_>,
+    id: Uuid,
+) -> CoreResult<activity::Model> {
+    let principal = writer.principal;
+    let transaction = db.begin().await?;
+    let (row, relation) = readable(&transaction, principal, id).await?;
+    principal.authorize(Operation::WriteActivities, relation, "activity")?;
+    let mut model = row.into_active_model();
+    let now = now_micros();
+    model.deleted_at = Set(Some(now));
+    model.updated_at = Set(now);
+    let deleted = model.update(&transaction).await?;
+    audit::record(
+        &transaction,
+        writer,
+        AuditAction::Delete,
+        "activity",
+        id,
+        &[],
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(deleted)
+}
+
+/// Which activities a feed lists.
+#[derive(Clone, Debug, Default)]
+pub struct ActivityFilter {
+    pub rep_id: Option<Uuid>,
+    pub kind: Option<ActivityKind>,
+    /// Inclusive.
+    pub from: Option<DateTime<Utc>>,
+    /// Exclusive.
+    pub to: Option<DateTime<Utc>>,
+    pub customer_id: Option<Uuid>,
+    pub deal_id: Option<Uuid>,
+}
+
+/// The activities the caller may read, newest first, filtered in SQL; deleted ones are
+/// left out. Answers the total and a page, and whether personal data must be hidden.
+pub async fn feed(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    filter: &ActivityFilter,
+    offset: u64,
+    limit: u64,
+) -> CoreResult<(u64, Vec<activity::Model>, bool)> {
+    let mut query = activity::Entity::find()
+        .filter(activity::Column::OrganizationId.eq(principal.organization_id))
+        .filter(activity::Column::DeletedAt.is_null());
+    let mut redacted = false;
+    match principal.scope(Operation::ReadRecords) {
+        Scope::All { redacted: hidden } => redacted = hidden,
+        Scope::Subtree { user_id, teams } => {
+            let members = team_membership::Entity::find()
+                .select_only()
+                .column(team_membership::Column::UserId)
+                .filter(team_membership::Column::OrganizationId.eq(principal.organization_id))
+                .filter(team_membership::Column::TeamId.is_in(teams))
+                .into_query();
+            query = query.filter(
+                Condition::any()
+                    .add(activity::Column::RepId.eq(user_id))
+                    .add(activity::Column::RepId.in_subquery(members)),
+            );
+        }
+        Scope::Own { user_id } => query = query.filter(activity::Column::RepId.eq(user_id)),
+        Scope::Pushed { .. } => return Ok((0, Vec::new(), false)),
+        Scope::Nothing => return Err(CoreError::Forbidden),
+    }
+    if let Some(rep) = filter.rep_id {
+        query = query.filter(activity::Column::RepId.eq(rep));
+    }
+    if let Some(kind) = filter.kind {
+        query = query.filter(activity::Column::Kind.eq(kind));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(activity::Column::OccurredAt.gte(to_micros(from)));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(activity::Column::OccurredAt.lt(to_micros(to)));
+    }
+    if let Some(customer) = filter.customer_id {
+        query = query.filter(activity::Column::CustomerId.eq(customer));
+    }
+    if let Some(deal) = filter.deal_id {
+        query = query.filter(activity::Column::DealId.eq(deal));
+    }
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .order_by_desc(activity::Column::OccurredAt)
+        .order_by_desc(activity::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok((total, rows, redacted))
+}

@@ -1,0 +1,79 @@
+//! The audit log: who (a user or partner client) did what (entity, id, action, changed
+//! fields) when, through which request — written in the same transaction as the change,
+//! and readable by admins only.
+
+use attain_entity::audit_log;
+use attain_entity::enums::{ActorKind, AuditAction};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use crate::access::{Operation, Principal, Role};
+use crate::error::CoreResult;
+use crate::time::now_micros;
+
+/// Who is writing, and through which request.
+#[derive(Clone, Debug)]
+pub struct Writer<'a> {
+    pub principal: &'a Principal,
+    pub request_id: Option<String>,
+}
+
+/// Records one change, inside the caller's transaction.
+pub async fn record<C: ConnectionTrait>(
+    conn: &C,
+    writer: &Writer<'_>,
+    action: AuditAction,
+    entity: &str,
+    entity_id: Uuid,
+    changed_fields: &[&str],
+) -> CoreResult<()> {
+    let principal = writer.principal;
+    audit_log::Model {
+        organization_id: principal.organization_id,
+        id: Uuid::now_v7(),
+        actor_kind: if principal.role == Role::Partner {
+            ActorKind::Partner
+        } else {
+            ActorKind::User
+        },
+        actor_id: Some(principal.id),
+        action,
+        entity: entity.to_owned(),
+        entity_id: Some(entity_id),
+        changes: serde_json::to_string(changed_fields).unwrap_or_default(),
+        request_id: writer.request_id.clone(),
+        at: now_micros(),
+    }
+    .into_active_model()
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// A page of the audit log, newest first, optionally of one entity type.
+pub async fn entries(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    entity: Option<&str>,
+    offset: u64,
+    limit: u64,
+) -> CoreResult<(u64, Vec<audit_log::Model>)> {
+    principal.require(Operation::ReadAuditLog)?;
+    let mut query = audit_log::Entity::find()
+        .filter(audit_log::Column::OrganizationId.eq(principal.organization_id));
+    if let Some(entity) = entity {
+        query = query.filter(audit_log::Column::Entity.eq(entity));
+    }
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .order_by_desc(audit_log::Column::At)
+        .order_by_desc(audit_log::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok((total, rows))
+}
