@@ -118,29 +118,27 @@ async fn check_references<C: ConnectionTrait>(
     customer_id: Option<Uuid>,
     deal_id: Option<Uuid>,
 ) -> CoreResult<()> {
-    if let Some(id) = customer_id {
-        if customer::Entity::find_by_id((organization_id, id))
+    if let Some(id) = customer_id
+        && customer::Entity::find_by_id((organization_id, id))
             .one(conn)
             .await?
             .is_none()
-        {
-            return Err(CoreError::bad_input(
-                field(prefix, "customerId"),
-                "no such customer in this organization",
-            ));
-        }
+    {
+        return Err(CoreError::bad_input(
+            field(prefix, "customerId"),
+            "no such customer in this organization",
+        ));
     }
-    if let Some(id) = deal_id {
-        if deal::Entity::find_by_id((organization_id, id))
+    if let Some(id) = deal_id
+        && deal::Entity::find_by_id((organization_id, id))
             .one(conn)
             .await?
             .is_none()
-        {
-            return Err(CoreError::bad_input(
-                field(prefix, "dealId"),
-                "no such deal in this organization",
-            ));
-        }
+    {
+        return Err(CoreError::bad_input(
+            field(prefix, "dealId"),
+            "no such deal in this organization",
+        ));
     }
     Ok(())
 }
