@@ -206,10 +206,11 @@ async fn execute(
     {
         Ok(Some(principal)) => request = request.data(principal),
         Ok(None) => {}
-        Err(error) => {
-            let errors = vec![server_error(error)];
+        Err(CoreError::Unauthenticated) => {
+            let errors = vec![server_error(CoreError::Unauthenticated)];
             return HttpResponse::Unauthorized().json(async_graphql::Response::from_errors(errors));
         }
+        Err(error) => return unavailable(error),
     }
     let request_id = request_id(http);
     request = request.data(RequestId(request_id.clone()));
@@ -253,7 +254,28 @@ async fn execute(
             extensions.set("requestId", request_id.clone());
         }
     }
+    let unavailable = response.errors.iter().any(|error| {
+        error
+            .extensions
+            .as_ref()
+            .and_then(|extensions| extensions.get("code"))
+            .is_some_and(|code| *code == async_graphql::Value::from("UNAVAILABLE"))
+    });
+    if unavailable {
+        return HttpResponse::ServiceUnavailable()
+            .insert_header((header::RETRY_AFTER, "5"))
+            .json(response);
+    }
     HttpResponse::Ok().json(response)
+}
+
+/// A request that could not be served now (the database is down): HTTP 503.
+fn unavailable(error: CoreError) -> HttpResponse {
+    HttpResponse::ServiceUnavailable()
+        .insert_header((header::RETRY_AFTER, "5"))
+        .json(async_graphql::Response::from_errors(vec![server_error(
+            error,
+        )]))
 }
 
 fn errors_response(errors: Vec<ServerError>) -> HttpResponse {

@@ -24,6 +24,9 @@ pub enum CoreError {
     /// Too many requests for this token.
     #[error("rate limit exceeded")]
     RateLimited,
+    /// The database cannot be reached now; the request changed nothing and may be retried.
+    #[error("the database is unavailable; retry later")]
+    Unavailable,
     /// The request is deeper, larger or slower than the server's limits allow.
     #[error("{0}")]
     TooComplex(String),
@@ -42,6 +45,7 @@ impl CoreError {
             CoreError::BadUserInput { .. } => "BAD_USER_INPUT",
             CoreError::Conflict(_) => "CONFLICT",
             CoreError::RateLimited => "RATE_LIMITED",
+            CoreError::Unavailable => "UNAVAILABLE",
             CoreError::TooComplex(_) => "QUERY_TOO_COMPLEX",
             CoreError::Internal(_) => "INTERNAL",
         }
@@ -58,7 +62,33 @@ impl CoreError {
 
 impl From<sea_orm::DbErr> for CoreError {
     fn from(error: sea_orm::DbErr) -> Self {
-        CoreError::Internal(anyhow::Error::new(error))
+        if unreachable(&error) {
+            tracing::warn!(error = %error, "database unreachable");
+            CoreError::Unavailable
+        } else {
+            CoreError::Internal(anyhow::Error::new(error))
+        }
+    }
+}
+
+/// Whether an error means the database could not be reached (rather than a statement
+/// failing in it).
+fn unreachable(error: &sea_orm::DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    use sea_orm::{DbErr, RuntimeErr};
+    match error {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(inner)) | DbErr::Query(RuntimeErr::SqlxError(inner)) => {
+            match inner.as_ref() {
+                Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed => true,
+                // PostgreSQL shutting down or starting up, or a connection lost.
+                Sqlx::Database(error) => error
+                    .code()
+                    .is_some_and(|code| code.starts_with("57P") || code.starts_with("08")),
+                _ => false,
+            }
+        }
+        _ => false,
     }
 }
 

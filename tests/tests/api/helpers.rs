@@ -216,7 +216,8 @@ pub fn error_code(body: &Value) -> &str {
         .unwrap_or("")
 }
 
-fn small_org_json() -> String {
+/// The small organization of [`TestApp::small_org`] as a data set.
+pub fn small_org_json() -> String {
     json!({
         "format": "attain-dataset/2",
         "organization": { "id": "org-small", "name": "Small Co", "timezone": "Asia/Shanghai", "currency": "CNY" },

@@ -7,6 +7,7 @@ mod access_matrix;
 mod activities;
 mod authentication;
 mod conformance;
+mod faults;
 mod figures;
 mod hardening;
 mod import;

@@ -1,0 +1,282 @@
+//! A database outage in the middle of mobile syncing: a client logs activities with
+//! retries while its PostgreSQL server is stopped and started again. Every acknowledged
+//! activity ends up stored exactly once, every answer during the outage comes within the
+//! time limits, and the server recovers by itself.
+//!
+//! The test runs its own throw-away PostgreSQL cluster (`initdb` and `pg_ctl` in a
+//! temporary folder, on a free port, as the `postgres` user), never the machine's shared
+//! server. It needs the PostgreSQL server binaries, so it is ignored by default and run
+//! by `.ci/run` (`cargo test -p attain-tests -- --ignored`).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use attain_api::config::Config;
+use attain_api::startup::Application;
+use attain_core::import::{self, Dataset};
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::json;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use crate::helpers::{TEST_SECRET, mint_token, small_org_json};
+
+/// A PostgreSQL cluster of the test's own.
+struct Cluster {
+    bin: PathBuf,
+    data: tempfile::TempDir,
+    port: u16,
+}
+
+fn as_postgres(bin: &Path, program: &str, args: &[&str]) {
+    let status = Command::new("runuser")
+        .args(["-u", "postgres", "--"])
+        .arg(bin.join(program))
+        .args(args)
+        .status()
+        .unwrap_or_else(|error| panic!("running {program}: {error}"));
+    assert!(status.success(), "{program} {args:?} failed");
+}
+
+impl Cluster {
+    fn new() -> Cluster {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .expect("the PostgreSQL server binaries in /usr/lib/postgresql")
+            .filter_map(Result::ok)
+            .map(|entry| entry.path().join("bin"))
+            .find(|bin| bin.join("initdb").exists())
+            .expect("initdb");
+        let data = tempfile::tempdir().expect("a folder for the cluster");
+        let chown = Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(data.path())
+            .status()
+            .unwrap();
+        assert!(chown.success());
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let folder = data.path().join("cluster");
+        as_postgres(
+            &bin,
+            "initdb",
+            &[
+                "-D",
+                folder.to_str().unwrap(),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "--no-sync",
+            ],
+        );
+        Cluster { bin, data, port }
+    }
+
+    fn folder(&self) -> String {
+        self.data.path().join("cluster").display().to_string()
+    }
+
+    fn start(&self) {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=on",
+            self.port,
+            self.data.path().display()
+        );
+        let log = self.data.path().join("server.log").display().to_string();
+        as_postgres(
+            &self.bin,
+            "pg_ctl",
+            &[
+                "-D",
+                &self.folder(),
+                "-o",
+                &options,
+                "-l",
+                &log,
+                "-w",
+                "start",
+            ],
+        );
+    }
+
+    fn stop(&self) {
+        as_postgres(
+            &self.bin,
+            "pg_ctl",
+            &["-D", &self.folder(), "-m", "fast", "-w", "stop"],
+        );
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = Command::new("runuser")
+            .args(["-u", "postgres", "--"])
+            .arg(self.bin.join("pg_ctl"))
+            .args(["-D", &self.folder(), "-m", "immediate", "stop"])
+            .status();
+    }
+}
+
+/// What the syncing client has seen so far.
+#[derive(Clone, Debug, Default)]
+struct Progress {
+    acknowledged: usize,
+    failures: usize,
+    done: bool,
+}
+
+const ACTIVITIES: usize = 60;
+/// The slowest answer allowed during the outage: the pool's acquire timeout (5 s) and
+/// some slack.
+const ANSWER_WITHIN: Duration = Duration::from_secs(8);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the PostgreSQL server binaries; run by .ci/run"]
+async fn acknowledged_activities_survive_a_database_restart_exactly_once() {
+    let cluster = Cluster::new();
+    cluster.start();
+    let folder = tempfile::tempdir().unwrap();
+    let folder_text = folder.path().display().to_string();
+    let url = cluster.url();
+    let vars: BTreeMap<String, String> = [
+        ("DATABASE_URL", url.as_str()),
+        ("ATTAIN_PORT", "0"),
+        ("ATTAIN_JWT_SECRET", TEST_SECRET),
+        ("ATTAIN_DEMO", "false"),
+        ("ATTAIN_DATA_DIR", folder_text.as_str()),
+        ("ATTAIN_RATE_LIMIT_PER_MINUTE", "1000000"),
+    ]
+    .iter()
+    .map(|(name, value)| (name.to_string(), value.to_string()))
+    .collect();
+    let config = Config::from_vars(vars).unwrap();
+    let application = Application::build(&config)
+        .await
+        .expect("the server starts");
+    let address = format!("http://127.0.0.1:{}/graphql", application.port());
+    let db = application.services().db.clone();
+    tokio::spawn(application.run_until_stopped());
+    let report = import::import(
+        &db,
+        &Dataset::from_json(&small_org_json()).unwrap(),
+        "faults",
+    )
+    .await
+    .unwrap();
+    let token = mint_token(
+        report.organization_id,
+        report.id("users", "rep-1").unwrap(),
+        "REP",
+    );
+
+    let (progress_tx, mut progress) = watch::channel(Progress::default());
+    let client = tokio::spawn(async move {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        let mut acknowledged = BTreeSet::new();
+        let mut slowest_failure = Duration::ZERO;
+        for number in 0..ACTIVITIES {
+            let client_ref = Uuid::now_v7();
+            let input = json!({ "clientRef": client_ref.to_string(), "kind": "VISIT",
+                                "occurredAt": "2026-03-10T09:00:00Z", "notes": format!("visit {number}") });
+            loop {
+                let started = Instant::now();
+                let answer = http
+                    .post(&address)
+                    .bearer_auth(&token)
+                    .json(&json!({ "query": "mutation($i: ActivityInput!) { logActivity(input: $i) { status } }",
+                                   "variables": { "i": input } }))
+                    .send()
+                    .await;
+                let body: Option<serde_json::Value> = match answer {
+                    Ok(response) => response.json().await.ok(),
+                    Err(_) => None,
+                };
+                let status = body
+                    .as_ref()
+                    .and_then(|body| body["data"]["logActivity"]["status"].as_str())
+                    .map(str::to_owned);
+                match status.as_deref() {
+                    Some("CREATED" | "REPLAYED") => {
+                        acknowledged.insert(client_ref);
+                        progress_tx.send_modify(|p| p.acknowledged += 1);
+                        break;
+                    }
+                    _ => {
+                        let code = body
+                            .as_ref()
+                            .and_then(|body| body["errors"][0]["extensions"]["code"].as_str())
+                            .unwrap_or("no answer")
+                            .to_owned();
+                        assert!(
+                            matches!(code.as_str(), "UNAVAILABLE" | "INTERNAL"),
+                            "an outage answers UNAVAILABLE, not {code}: {body:?}"
+                        );
+                        slowest_failure = slowest_failure.max(started.elapsed());
+                        progress_tx.send_modify(|p| p.failures += 1);
+                    }
+                }
+            }
+        }
+        progress_tx.send_modify(|p| p.done = true);
+        (acknowledged, slowest_failure)
+    });
+
+    // Stop the server once a third is acknowledged, start it again after a few failures.
+    progress
+        .wait_for(|p| p.acknowledged >= ACTIVITIES / 3)
+        .await
+        .unwrap();
+    tokio::task::block_in_place(|| cluster.stop());
+    let failures_before = progress.borrow().failures;
+    progress
+        .wait_for(|p| p.failures >= failures_before + 5)
+        .await
+        .unwrap();
+    tokio::task::block_in_place(|| cluster.start());
+    let (acknowledged, slowest_failure) = client.await.unwrap();
+
+    let failures = progress.borrow().failures;
+    println!("{failures} answers during the outage, the slowest in {slowest_failure:?}");
+    assert_eq!(acknowledged.len(), ACTIVITIES);
+    assert!(
+        slowest_failure <= ANSWER_WITHIN,
+        "an answer during the outage took {slowest_failure:?}"
+    );
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "SELECT client_ref, COUNT(*) AS n FROM activities WHERE organization_id = $1 GROUP BY client_ref",
+            [report.organization_id.into()],
+        ))
+        .await
+        .expect("the server is back");
+    let stored: BTreeMap<Uuid, i64> = rows
+        .iter()
+        .map(|row| {
+            (
+                row.try_get("", "client_ref").unwrap(),
+                row.try_get("", "n").unwrap(),
+            )
+        })
+        .collect();
+    assert!(stored.values().all(|n| *n == 1), "stored twice: {stored:?}");
+    let stored: BTreeSet<Uuid> = stored.into_keys().collect();
+    assert_eq!(
+        stored, acknowledged,
+        "every acknowledged activity, and nothing else"
+    );
+}
