@@ -3,15 +3,16 @@
 //! one stays deleted) and a different payload under the same `client_ref` a `CONFLICT`.
 //! Every write is checked field by field, authorized, and audited in its transaction.
 
+use std::collections::{BTreeSet, HashMap, HashSet};
+
 use attain_entity::activity;
 use attain_entity::enums::{ActivityKind, AuditAction};
 use attain_entity::{customer, deal, team_membership};
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
     DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, TransactionTrait,
+    QuerySelect, QueryTrait, Statement, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -20,6 +21,7 @@ use crate::access::{Decision, Operation, Principal, Relation, Scope, decide};
 use crate::audit::{self, Writer};
 use crate::error::{CoreError, CoreResult};
 use crate::figures::current_team;
+use crate::kpi::scope::Sql;
 use crate::time::{now_micros, to_micros};
 
 /// The most activities one batch may carry.
@@ -73,6 +75,7 @@ impl Logged {
     }
 }
 
+/// `prefix.name`, or `name` alone without a prefix.
 fn field(prefix: &str, name: &str) -> String {
     if prefix.is_empty() {
         name.to_owned()
@@ -161,30 +164,6 @@ async fn relation<C: ConnectionTrait>(
     Ok(Relation::Other)
 }
 
-/// May the caller write the activities of `rep`? A rep outside what the caller may read
-/// is reported on the `repId` field like a missing one.
-async fn authorize_write<C: ConnectionTrait>(
-    conn: &C,
-    principal: &Principal,
-    rep: Uuid,
-    prefix: &str,
-) -> CoreResult<()> {
-    let exists = attain_entity::user::Entity::find_by_id((principal.organization_id, rep))
-        .one(conn)
-        .await?
-        .is_some_and(|user| user.active);
-    let relation = relation(conn, principal, rep).await?;
-    if !exists || decide(principal.role, Operation::ReadRecords, relation) == Decision::Deny {
-        return Err(CoreError::bad_input(
-            field(prefix, "repId"),
-            "no such rep in this organization",
-        ));
-    }
-    principal
-        .authorize(Operation::WriteActivities, relation, "activity")
-        .map(|_| ())
-}
-
 /// The digest of what an app sent, to tell a replay from a different payload.
 fn digest(rep: Uuid, input: &ActivityInput) -> String {
     let canonical = format!(
@@ -206,11 +185,18 @@ pub async fn log(
     writer: &Writer<'_>,
     input: &ActivityInput,
 ) -> CoreResult<Logged> {
-    log_item(db, writer, input, "input").await
+    let mut results = store(db, writer, std::slice::from_ref(input), |_| {
+        "input".to_owned()
+    })
+    .await?;
+    results
+        .pop()
+        .unwrap_or_else(|| Err(anyhow::anyhow!("no result for one activity").into()))
 }
 
-/// Logs up to [`MAX_BATCH`] activities, each on its own: one's failure stores the rest.
-/// An empty or oversized batch is refused whole.
+/// Logs up to [`MAX_BATCH`] activities. Each item is checked on its own and answers on its
+/// own; the valid ones are stored together, in one transaction, so one's failure stores
+/// the rest. An empty or oversized batch is refused whole.
 pub async fn log_batch(
     db: &DatabaseConnection,
     writer: &Writer<'_>,
@@ -222,107 +208,270 @@ pub async fn log_batch(
             format!("a batch holds 1 to {MAX_BATCH} activities"),
         ));
     }
-    let mut results = Vec::with_capacity(inputs.len());
-    for (index, input) in inputs.iter().enumerate() {
-        results.push(log_item(db, writer, input, &format!("inputs[{index}]")).await);
-    }
-    Ok(results)
+    store(db, writer, inputs, |index| format!("inputs[{index}]")).await
 }
 
-async fn log_item(
+/// The reps a batch names: whether each exists and may be written for.
+async fn writable_reps<C: ConnectionTrait>(
+    conn: &C,
+    principal: &Principal,
+    reps: &[Uuid],
+) -> CoreResult<HashMap<Uuid, CoreResult<()>>> {
+    let active: HashSet<Uuid> = attain_entity::user::Entity::find()
+        .select_only()
+        .column(attain_entity::user::Column::Id)
+        .filter(attain_entity::user::Column::OrganizationId.eq(principal.organization_id))
+        .filter(attain_entity::user::Column::Id.is_in(reps.iter().copied()))
+        .filter(attain_entity::user::Column::Active.eq(true))
+        .into_tuple::<Uuid>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect();
+    let mut answers = HashMap::new();
+    for rep in reps {
+        let relation = relation(conn, principal, *rep).await?;
+        let answer = if !active.contains(rep)
+            || decide(principal.role, Operation::ReadRecords, relation) == Decision::Deny
+        {
+            Err(CoreError::bad_input(
+                "repId",
+                "no such rep in this organization",
+            ))
+        } else {
+            principal
+                .authorize(Operation::WriteActivities, relation, "activity")
+                .map(|_| ())
+        };
+        answers.insert(*rep, answer);
+    }
+    Ok(answers)
+}
+
+/// The ids among `ids` that exist in the organization's `table`.
+async fn existing<C: ConnectionTrait>(
+    conn: &C,
+    organization_id: Uuid,
+    table: &str,
+    ids: &BTreeSet<Uuid>,
+) -> CoreResult<HashSet<Uuid>> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let mut sql = Sql::default();
+    let org = sql.param(organization_id);
+    let list: Vec<String> = ids.iter().map(|id| sql.param(*id)).collect();
+    let rows = conn
+        .query_all_raw(Statement::from_sql_and_values(
+            conn.get_database_backend(),
+            format!(
+                "SELECT id FROM {table} WHERE organization_id = {org} AND id IN ({})",
+                list.join(", ")
+            ),
+            sql.values,
+        ))
+        .await?;
+    rows.iter()
+        .map(|row| Ok(row.try_get::<Uuid>("", "id")?))
+        .collect()
+}
+
+/// Columns of an activity row, in the order [`store`] binds them.
+const ACTIVITY_COLUMNS: &str = "organization_id, id, rep_id, kind, occurred_at, customer_id, deal_id, \
+    quality, duration_minutes, notes, client_ref, original_digest, created_at, updated_at";
+
+/// Checks every item, then stores the valid ones with a few statements whatever their
+/// number: one insert that skips `client_ref`s already stored, one read of those, one
+/// insert into the audit log.
+async fn store(
     db: &DatabaseConnection,
     writer: &Writer<'_>,
-    input: &ActivityInput,
-    prefix: &str,
-) -> CoreResult<Logged> {
+    inputs: &[ActivityInput],
+    prefix: impl Fn(usize) -> String,
+) -> CoreResult<Vec<CoreResult<Logged>>> {
     let principal = writer.principal;
     let organization_id = principal.organization_id;
-    check_values(
-        prefix,
-        input.occurred_at,
-        input.duration_minutes,
-        &input.notes,
-    )?;
-    let rep = input.rep_id.unwrap_or(principal.id);
+    let mut results: Vec<Option<CoreResult<Logged>>> = inputs.iter().map(|_| None).collect();
+    let reject = |results: &mut Vec<Option<CoreResult<Logged>>>, index: usize, error: CoreError| {
+        results[index] = Some(Err(match error {
+            CoreError::BadUserInput { field, message } => CoreError::BadUserInput {
+                field: format!("{}.{field}", prefix(index)),
+                message,
+            },
+            other => other,
+        }));
+    };
     let transaction = db.begin().await?;
-    authorize_write(&transaction, principal, rep, prefix).await?;
-    check_references(
+    let reps: BTreeSet<Uuid> = inputs
+        .iter()
+        .map(|input| input.rep_id.unwrap_or(principal.id))
+        .collect();
+    let reps: Vec<Uuid> = reps.into_iter().collect();
+    let writable = writable_reps(&transaction, principal, &reps).await?;
+    let customers: BTreeSet<Uuid> = inputs
+        .iter()
+        .filter_map(|input| input.customer_id)
+        .collect();
+    let deals: BTreeSet<Uuid> = inputs.iter().filter_map(|input| input.deal_id).collect();
+    let known_customers = existing(&transaction, organization_id, "customers", &customers).await?;
+    let known_deals = existing(&transaction, organization_id, "deals", &deals).await?;
+
+    let now = now_micros();
+    let mut rows: Vec<(usize, activity::Model)> = Vec::new();
+    for (index, input) in inputs.iter().enumerate() {
+        let rep = input.rep_id.unwrap_or(principal.id);
+        let checked = check_values("", input.occurred_at, input.duration_minutes, &input.notes)
+            .and_then(|()| match &writable[&rep] {
+                Ok(()) => Ok(()),
+                Err(CoreError::BadUserInput { field, message }) => {
+                    Err(CoreError::bad_input(field, message))
+                }
+                Err(_) => Err(CoreError::Forbidden),
+            })
+            .and_then(|()| match input.customer_id {
+                Some(id) if !known_customers.contains(&id) => Err(CoreError::bad_input(
+                    "customerId",
+                    "no such customer in this organization",
+                )),
+                _ => Ok(()),
+            })
+            .and_then(|()| match input.deal_id {
+                Some(id) if !known_deals.contains(&id) => Err(CoreError::bad_input(
+                    "dealId",
+                    "no such deal in this organization",
+                )),
+                _ => Ok(()),
+            });
+        if let Err(error) = checked {
+            reject(&mut results, index, error);
+            continue;
+        }
+        rows.push((
+            index,
+            activity::Model {
+                organization_id,
+                id: Uuid::now_v7(),
+                rep_id: rep,
+                kind: input.kind,
+                occurred_at: to_micros(input.occurred_at),
+                customer_id: input.customer_id,
+                deal_id: input.deal_id,
+                quality: input.quality,
+                duration_minutes: input.duration_minutes,
+                notes: input.notes.clone(),
+                client_ref: input.client_ref,
+                original_digest: Some(digest(rep, input)),
+                created_at: now,
+                updated_at: now,
+                deleted_at: None,
+            },
+        ));
+    }
+    if rows.is_empty() {
+        transaction.commit().await?;
+        return Ok(results.into_iter().flatten().collect());
+    }
+
+    let mut sql = Sql::default();
+    let tuples: Vec<String> = rows
+        .iter()
+        .map(|(_, row)| {
+            let values = [
+                sql.param(row.organization_id),
+                sql.param(row.id),
+                sql.param(row.rep_id),
+                sql.param(row.kind.as_str()),
+                sql.param(row.occurred_at),
+                sql.param(row.customer_id),
+                sql.param(row.deal_id),
+                sql.param(row.quality),
+                sql.param(row.duration_minutes),
+                sql.param(row.notes.clone()),
+                sql.param(row.client_ref),
+                sql.param(row.original_digest.clone()),
+                sql.param(row.created_at),
+                sql.param(row.updated_at),
+            ];
+            format!("({})", values.join(", "))
+        })
+        .collect();
+    let inserted: HashSet<Uuid> = transaction
+        .query_all_raw(Statement::from_sql_and_values(
+            transaction.get_database_backend(),
+            format!(
+                "INSERT INTO activities ({ACTIVITY_COLUMNS}) VALUES {} \
+                 ON CONFLICT (organization_id, rep_id, client_ref) DO NOTHING RETURNING id",
+                tuples.join(", ")
+            ),
+            sql.values,
+        ))
+        .await?
+        .iter()
+        .map(|row| row.try_get::<Uuid>("", "id"))
+        .collect::<Result<_, _>>()?;
+
+    // Those not inserted were stored before (or earlier in this batch): a replay when the
+    // values match what was first logged, a conflict otherwise.
+    let skipped: Vec<&activity::Model> = rows
+        .iter()
+        .map(|(_, row)| row)
+        .filter(|row| !inserted.contains(&row.id))
+        .collect();
+    let mut stored: HashMap<(Uuid, Uuid), activity::Model> = HashMap::new();
+    if !skipped.is_empty() {
+        let refs: BTreeSet<Uuid> = skipped.iter().map(|row| row.client_ref).collect();
+        stored = activity::Entity::find()
+            .filter(activity::Column::OrganizationId.eq(organization_id))
+            .filter(activity::Column::ClientRef.is_in(refs))
+            .all(&transaction)
+            .await?
+            .into_iter()
+            .map(|row| ((row.rep_id, row.client_ref), row))
+            .collect();
+    }
+    let created: Vec<&activity::Model> = rows
+        .iter()
+        .map(|(_, row)| row)
+        .filter(|row| inserted.contains(&row.id))
+        .collect();
+    audit::record_many(
         &transaction,
-        organization_id,
-        prefix,
-        input.customer_id,
-        input.deal_id,
+        writer,
+        AuditAction::Create,
+        "activity",
+        &created.iter().map(|row| row.id).collect::<Vec<_>>(),
+        &[
+            "kind",
+            "occurredAt",
+            "customerId",
+            "dealId",
+            "quality",
+            "durationMinutes",
+            "notes",
+        ],
     )
     .await?;
-    let digest = digest(rep, input);
-    let now = now_micros();
-    let row = activity::Model {
-        organization_id,
-        id: Uuid::now_v7(),
-        rep_id: rep,
-        kind: input.kind,
-        occurred_at: to_micros(input.occurred_at),
-        customer_id: input.customer_id,
-        deal_id: input.deal_id,
-        quality: input.quality,
-        duration_minutes: input.duration_minutes,
-        notes: input.notes.clone(),
-        client_ref: input.client_ref,
-        original_digest: Some(digest.clone()),
-        created_at: now,
-        updated_at: now,
-        deleted_at: None,
-    };
-    let inserted = activity::Entity::insert(row.clone().into_active_model())
-        .on_conflict(
-            OnConflict::columns([
-                activity::Column::OrganizationId,
-                activity::Column::RepId,
-                activity::Column::ClientRef,
-            ])
-            .do_nothing()
-            .to_owned(),
-        )
-        .exec_without_returning(&transaction)
-        .await?;
-    if inserted == 1 {
-        audit::record(
-            &transaction,
-            writer,
-            AuditAction::Create,
-            "activity",
-            row.id,
-            &[
-                "kind",
-                "occurredAt",
-                "customerId",
-                "dealId",
-                "quality",
-                "durationMinutes",
-                "notes",
-            ],
-        )
-        .await?;
-        transaction.commit().await?;
-        return Ok(Logged::Created(row));
-    }
-    let stored = activity::Entity::find()
-        .filter(activity::Column::OrganizationId.eq(organization_id))
-        .filter(activity::Column::RepId.eq(rep))
-        .filter(activity::Column::ClientRef.eq(input.client_ref))
-        .one(&transaction)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("an activity vanished between insert and read"))?;
     transaction.commit().await?;
-    if stored.original_digest.as_deref() == Some(digest.as_str()) {
-        Ok(Logged::Replayed(stored))
-    } else {
-        Err(CoreError::Conflict(format!(
-            "{}: clientRef {} was logged before with other values",
-            field(prefix, "clientRef"),
-            input.client_ref
-        )))
+
+    for (index, row) in rows {
+        let answer = if inserted.contains(&row.id) {
+            Ok(Logged::Created(row))
+        } else {
+            match stored.get(&(row.rep_id, row.client_ref)) {
+                Some(first) if first.original_digest == row.original_digest => {
+                    Ok(Logged::Replayed(first.clone()))
+                }
+                Some(_) => Err(CoreError::Conflict(format!(
+                    "{}.clientRef: {} was logged before with other values",
+                    prefix(index),
+                    row.client_ref
+                ))),
+                None => Err(anyhow::anyhow!("a skipped activity is not stored").into()),
+            }
+        };
+        results[index] = Some(answer);
     }
+    Ok(results.into_iter().flatten().collect())
 }
 
 /// An activity the caller may read, not deleted; `NOT_FOUND` otherwise.

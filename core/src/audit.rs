@@ -34,11 +34,7 @@ pub async fn record<C: ConnectionTrait>(
     audit_log::Model {
         organization_id: principal.organization_id,
         id: Uuid::now_v7(),
-        actor_kind: if principal.role == Role::Partner {
-            ActorKind::Partner
-        } else {
-            ActorKind::User
-        },
+        actor_kind: actor_kind(principal),
         actor_id: Some(principal.id),
         action,
         entity: entity.to_owned(),
@@ -51,6 +47,50 @@ pub async fn record<C: ConnectionTrait>(
     .insert(conn)
     .await?;
     Ok(())
+}
+
+/// Records the same change of many records of one entity type, with one statement.
+pub async fn record_many<C: ConnectionTrait>(
+    conn: &C,
+    writer: &Writer<'_>,
+    action: AuditAction,
+    entity: &str,
+    entity_ids: &[Uuid],
+    changed_fields: &[&str],
+) -> CoreResult<()> {
+    if entity_ids.is_empty() {
+        return Ok(());
+    }
+    let principal = writer.principal;
+    let changes = serde_json::to_string(changed_fields).unwrap_or_default();
+    let at = now_micros();
+    let rows = entity_ids.iter().map(|id| {
+        audit_log::Model {
+            organization_id: principal.organization_id,
+            id: Uuid::now_v7(),
+            actor_kind: actor_kind(principal),
+            actor_id: Some(principal.id),
+            action,
+            entity: entity.to_owned(),
+            entity_id: Some(*id),
+            changes: changes.clone(),
+            request_id: writer.request_id.clone(),
+            at,
+        }
+        .into_active_model()
+    });
+    audit_log::Entity::insert_many(rows)
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+fn actor_kind(principal: &Principal) -> ActorKind {
+    if principal.role == Role::Partner {
+        ActorKind::Partner
+    } else {
+        ActorKind::User
+    }
 }
 
 /// A page of the audit log, newest first, optionally of one entity type.

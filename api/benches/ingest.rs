@@ -1,0 +1,246 @@
+//! Activity ingestion benchmark on PostgreSQL: `logActivity` throughput with many
+//! clients, its latency at a fixed rate of half that throughput, and offline batches of
+//! 500 (`logActivities`) in rows per second against `COPY` of the same rows.
+//!
+//! ```text
+//! createdb attain_ingest
+//! DATABASE_URL=postgres://…/attain_ingest cargo bench -p attain-api --bench ingest
+//! ```
+//!
+//! It creates an organization of its own in that database (50 reps) and adds activities.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use attain_api::config::Config;
+use attain_api::startup::Application;
+use attain_core::access::Role;
+use attain_core::import::{self, Dataset};
+use futures_util::StreamExt;
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+use tokio::sync::Mutex;
+use uuid::Uuid;
+
+const REPS: usize = 50;
+const CLIENTS: usize = 16;
+const PHASE: Duration = Duration::from_secs(10);
+const BATCH: usize = 500;
+const BATCHES: usize = 40;
+
+fn dataset() -> String {
+    let users: Vec<Value> = (0..REPS)
+        .map(|i| json!({ "id": format!("rep-{i}"), "email": format!("rep{i}@ingest.example"),
+                         "name": format!("Rep {i}"), "role": "REP", "active": true }))
+        .chain(std::iter::once(json!({ "id": "adm", "email": "adm@ingest.example", "name": "Admin", "role": "ADMIN", "active": true })))
+        .collect();
+    let memberships: Vec<Value> = (0..REPS)
+        .map(|i| {
+            json!({ "user_id": format!("rep-{i}"), "team_id": format!("team-{}", i % 5),
+                         "valid_from": "2025-01-01T00:00:00Z", "valid_to": null })
+        })
+        .collect();
+    let teams: Vec<Value> = (0..5)
+        .map(|i| json!({ "id": format!("team-{i}"), "name": format!("Team {i}"), "parent_id": null, "manager_ids": [] }))
+        .collect();
+    json!({ "format": "attain-dataset/2",
+            "organization": { "id": "ingest", "name": "Ingest Co", "timezone": "Asia/Shanghai", "currency": "CNY" },
+            "teams": teams, "users": users, "memberships": memberships })
+    .to_string()
+}
+
+fn activity(number: usize) -> Value {
+    json!({ "clientRef": Uuid::now_v7().to_string(), "kind": "VISIT", "occurredAt": "2026-03-10T09:00:00Z",
+            "quality": number.is_multiple_of(3), "durationMinutes": 30, "notes": format!("visit {number}") })
+}
+
+const LOG: &str = "mutation($i: ActivityInput!) { logActivity(input: $i) { status } }";
+const LOG_MANY: &str = "mutation($i: [ActivityInput!]!) { logActivities(inputs: $i) { status } }";
+
+fn percentile(samples: &mut [Duration], q: f64) -> Duration {
+    samples.sort();
+    samples[((samples.len() as f64 - 1.0) * q).round() as usize]
+}
+
+#[tokio::main]
+async fn main() {
+    let url = std::env::var("DATABASE_URL").expect("DATABASE_URL must name a PostgreSQL database");
+    let data_dir = tempfile::tempdir().unwrap();
+    let vars: BTreeMap<String, String> = [
+        ("DATABASE_URL", url.as_str()),
+        ("ATTAIN_PORT", "0"),
+        (
+            "ATTAIN_JWT_SECRET",
+            "benchmark-secret-benchmark-secret-0123",
+        ),
+        ("ATTAIN_DEMO", "false"),
+        ("ATTAIN_DATA_DIR", &data_dir.path().display().to_string()),
+        ("ATTAIN_RATE_LIMIT_PER_MINUTE", "100000000"),
+        ("ATTAIN_DB_MAX_CONNECTIONS", "20"),
+    ]
+    .iter()
+    .map(|(name, value)| (name.to_string(), value.to_string()))
+    .collect();
+    let config = Config::from_vars(vars).unwrap();
+    let application = Application::build(&config).await.expect("the server");
+    let address = format!("http://127.0.0.1:{}/graphql", application.port());
+    let db = application.services().db.clone();
+    let tokens = application.services().tokens.clone();
+    tokio::spawn(application.run_until_stopped());
+    let report = import::import(
+        &db,
+        &Dataset::from_json(&dataset()).unwrap(),
+        "ingest bench",
+    )
+    .await
+    .unwrap();
+    let rep_tokens: Arc<Vec<String>> = Arc::new(
+        (0..REPS)
+            .map(|i| {
+                let id = report.id("users", &format!("rep-{i}")).unwrap();
+                tokens
+                    .issue(report.organization_id, id, Role::Rep)
+                    .unwrap()
+                    .token
+            })
+            .collect(),
+    );
+    let client = reqwest::Client::new();
+    let post = {
+        let client = client.clone();
+        let address = address.clone();
+        move |token: String, query: &'static str, variables: Value| {
+            let request = client
+                .post(&address)
+                .bearer_auth(token)
+                .json(&json!({ "query": query, "variables": variables }));
+            async move {
+                let body: Value = request.send().await.unwrap().json().await.unwrap();
+                assert!(body["errors"].is_null(), "{body}");
+                body
+            }
+        }
+    };
+
+    // 1. Throughput: CLIENTS clients log one activity after another for PHASE.
+    let counter = Arc::new(Mutex::new(0usize));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..CLIENTS)
+        .map(|worker| {
+            let post = post.clone();
+            let tokens = rep_tokens.clone();
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                let mut number = worker;
+                while started.elapsed() < PHASE {
+                    post(
+                        tokens[number % REPS].clone(),
+                        LOG,
+                        json!({ "i": activity(number) }),
+                    )
+                    .await;
+                    number += CLIENTS;
+                    *counter.lock().await += 1;
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.await.unwrap();
+    }
+    let logged = *counter.lock().await;
+    let throughput = logged as f64 / started.elapsed().as_secs_f64();
+
+    // 2. Latency at a fixed rate of half that throughput (open loop).
+    let rate = (throughput / 2.0).max(1.0);
+    let interval = Duration::from_secs_f64(1.0 / rate);
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let latencies = Arc::new(Mutex::new(Vec::new()));
+    let started = Instant::now();
+    let mut handles = Vec::new();
+    let mut number = 0;
+    while started.elapsed() < PHASE {
+        ticker.tick().await;
+        let post = post.clone();
+        let token = rep_tokens[number % REPS].clone();
+        let latencies = latencies.clone();
+        let input = activity(number);
+        handles.push(tokio::spawn(async move {
+            let sent = Instant::now();
+            post(token, LOG, json!({ "i": input })).await;
+            latencies.lock().await.push(sent.elapsed());
+        }));
+        number += 1;
+    }
+    for handle in handles {
+        handle.await.unwrap();
+    }
+    let mut samples = latencies.lock().await.clone();
+    let (p50, p99) = (
+        percentile(&mut samples, 0.5),
+        percentile(&mut samples, 0.99),
+    );
+
+    // 3. Offline batches of 500, four clients at a time.
+    let started = Instant::now();
+    let batches: Vec<_> = (0..BATCHES)
+        .map(|batch| {
+            let post = post.clone();
+            let token = rep_tokens[batch % REPS].clone();
+            async move {
+                let inputs: Vec<Value> = (0..BATCH).map(|i| activity(batch * BATCH + i)).collect();
+                post(token, LOG_MANY, json!({ "i": inputs })).await;
+            }
+        })
+        .collect();
+    let mut stream = futures_util::stream::iter(batches).buffer_unordered(4);
+    while stream.next().await.is_some() {}
+    let batch_rows = (BATCHES * BATCH) as f64 / started.elapsed().as_secs_f64();
+
+    // 4. COPY of as many rows into the same table.
+    let rep = report.id("users", "rep-0").unwrap();
+    let now = attain_core::time::now_micros();
+    let mut csv = String::new();
+    for i in 0..BATCHES * BATCH {
+        csv.push_str(&format!(
+            "{},{},{rep},VISIT,1773133200000000,,,f,30,copied {i},{},,{now},{now},\n",
+            report.organization_id,
+            Uuid::now_v7(),
+            Uuid::now_v7()
+        ));
+    }
+    let pool = db.get_postgres_connection_pool();
+    let mut connection = pool.acquire().await.unwrap();
+    let started = Instant::now();
+    let mut copy = connection
+        .copy_in_raw(
+            "COPY activities (organization_id, id, rep_id, kind, occurred_at, customer_id, deal_id, quality, \
+             duration_minutes, notes, client_ref, original_digest, created_at, updated_at, deleted_at) \
+             FROM STDIN WITH (FORMAT csv)",
+        )
+        .await
+        .unwrap();
+    copy.send(csv.as_bytes()).await.unwrap();
+    copy.finish().await.unwrap();
+    let copy_rows = (BATCHES * BATCH) as f64 / started.elapsed().as_secs_f64();
+    let _ = db.execute_unprepared("ANALYZE activities").await;
+
+    println!("| measure | result |");
+    println!("|---|---|");
+    println!(
+        "| logActivity, {CLIENTS} clients, {}s | {throughput:.0} per s ({logged} logged) |",
+        PHASE.as_secs()
+    );
+    println!(
+        "| logActivity at {rate:.0} per s | p50 {:.1} ms, p99 {:.1} ms |",
+        p50.as_secs_f64() * 1e3,
+        p99.as_secs_f64() * 1e3
+    );
+    println!("| logActivities, batches of {BATCH}, 4 at a time | {batch_rows:.0} rows per s |");
+    println!(
+        "| COPY of as many rows | {copy_rows:.0} rows per s (batches reach {:.0} % of it) |",
+        batch_rows / copy_rows * 100.0
+    );
+}
