@@ -22,6 +22,7 @@ pub mod organization;
 pub mod peers;
 pub mod period;
 pub mod scorecard;
+pub mod table;
 pub mod time;
 pub mod won_chain;
 

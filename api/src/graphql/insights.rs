@@ -248,6 +248,42 @@ pub(super) fn page_cost(count: Option<i32>, child_complexity: usize) -> usize {
     count.max(1).saturating_mul(child_complexity)
 }
 
+/// Whose rows a KPI table has.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "attain_core::table::TableKind")]
+pub enum TableSubject {
+    Rep,
+    Team,
+}
+
+/// One KPI's value in a table row.
+#[derive(SimpleObject)]
+pub struct TableValue {
+    pub key: KpiKey,
+    pub value: Option<Decimal>,
+}
+
+/// One rep's or team's row.
+#[derive(SimpleObject)]
+pub struct KpiTableRow {
+    pub subject_id: ID,
+    pub name: String,
+    /// A rep's team at the end of the period, or a team's parent.
+    pub team_id: Option<ID>,
+    /// In the order of `keys`.
+    pub values: Vec<TableValue>,
+    /// Under the scheme in force; null without one or without covered items.
+    pub composite: Option<Decimal>,
+}
+
+/// A table of KPIs for BI.
+#[derive(SimpleObject)]
+pub struct KpiTable {
+    pub period: PeriodWindow,
+    pub kpis: Vec<KpiInfo>,
+    pub rows: Connection<String, KpiTableRow, TotalCount>,
+}
+
 fn rep_id(rep: &ID) -> Result<Uuid, CoreError> {
     Uuid::parse_str(rep).map_err(|_| CoreError::NotFound("rep"))
 }
@@ -461,6 +497,64 @@ impl InsightsQuery {
                     .collect(),
             })
             .collect())
+    }
+
+    /// One row per rep or team the caller may see (admins and analysts: all; managers:
+    /// their subtree; reps: themselves or their team), with the asked KPIs (all when left
+    /// out) and the composite, by name.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "page_cost(first, child_complexity)")]
+    async fn kpi_table(
+        &self,
+        ctx: &Context<'_>,
+        subject_kind: TableSubject,
+        period: String,
+        keys: Option<Vec<KpiKey>>,
+        first: Option<i32>,
+        after: Option<String>,
+        as_of: Option<DateTime>,
+    ) -> async_graphql::Result<KpiTable> {
+        let principal = principal(ctx)?;
+        let services = ctx.data_unchecked::<Services>();
+        let page = Page::parse(first, after.as_deref()).gql()?;
+        let keys: Vec<CoreKey> = match keys {
+            Some(keys) => keys.into_iter().map(Into::into).collect(),
+            None => CoreKey::ALL.to_vec(),
+        };
+        let (window, rows) = attain_core::table::kpi_table(
+            &services.db,
+            principal,
+            subject_kind.into(),
+            &period,
+            &keys,
+            as_of_or_now(as_of),
+        )
+        .await
+        .gql()?;
+        let total = rows.len();
+        let rows = rows
+            .into_iter()
+            .skip(page.offset)
+            .take(page.limit)
+            .map(|row| KpiTableRow {
+                subject_id: id(row.subject_id),
+                name: row.name,
+                team_id: row.team_id.map(id),
+                values: row
+                    .values
+                    .into_iter()
+                    .map(|(key, value)| TableValue {
+                        key: key.into(),
+                        value: output(key, value),
+                    })
+                    .collect(),
+                composite: row.composite.map(six),
+            });
+        Ok(KpiTable {
+            period: window.into(),
+            kpis: keys.iter().map(|key| key.kpi().into()).collect(),
+            rows: page.connection(rows, total),
+        })
     }
 
     /// The records behind a subject's KPI value for a period, newest event first.

@@ -115,6 +115,10 @@ fn request(field: &str, subject: &Value) -> (String, Value) {
             json!({ "rep": subject["id"] }),
         ),
         "activities" => ("{ activities(first: 1) { totalCount } }".to_owned(), json!({})),
+        "kpiTable" => (
+            r#"{ kpiTable(subjectKind: REP, period: "2026-03", keys: [REVENUE], first: 1) { rows { totalCount } } }"#.to_owned(),
+            json!({}),
+        ),
         "auditLog" => ("{ auditLog(first: 1) { totalCount } }".to_owned(), json!({})),
         "logActivity" | "logActivities" => {
             let input = json!({ "clientRef": Uuid::now_v7().to_string(), "repId": subject["id"],
@@ -245,5 +249,5 @@ async fn every_cell_of_the_access_matrix_holds() {
         failures.len(),
         failures.join("\n")
     );
-    assert_eq!(cells, 96 * ACTORS.len());
+    assert_eq!(cells, 97 * ACTORS.len());
 }

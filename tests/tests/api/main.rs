@@ -16,4 +16,5 @@ mod jwt;
 mod scoring_rules;
 mod server;
 mod storage;
+mod table;
 mod won_chain;
