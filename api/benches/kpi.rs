@@ -206,6 +206,12 @@ async fn main() {
             iterations: iterations(30),
         },
         Case {
+            name: "kpiTable of every rep, 10 KPIs (BI)",
+            query: "query($period: String!) { kpiTable(subjectKind: REP, period: $period, keys: [REVENUE, WON_DEALS, AVG_DEAL_SIZE, GROSS_MARGIN, WIN_RATE, ACTIVITIES, VISITS, NEW_LEADS, LEAD_CONVERSION_RATE, PIPELINE_VALUE], first: 200) { rows { totalCount edges { node { subjectId values { value } composite } } } } }",
+            variables: json!({ "period": quarter }),
+            iterations: iterations(20),
+        },
+        Case {
             name: "12-month revenue trend of a rep",
             query: "query($rep: ID!) { kpiTrend(subject: { kind: REP, id: $rep }, kpi: REVENUE, periodKind: MONTH, count: 12) { points { period { label } value } } }",
             variables: json!({ "rep": rep.to_string() }),
