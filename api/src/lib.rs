@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod graphql;
 pub mod limits;
+pub mod metrics;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

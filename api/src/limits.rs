@@ -37,6 +37,23 @@ pub fn check_shape(request: &Request, limits: &Limits) -> Result<(), CoreError> 
     Ok(())
 }
 
+/// The name of the operation a request runs: the one it names, or the name of its only
+/// operation.
+pub fn operation_name(request: &Request) -> Option<String> {
+    if let Some(name) = &request.operation_name {
+        return Some(name.clone());
+    }
+    match async_graphql::parser::parse_query(&request.query)
+        .ok()?
+        .operations
+    {
+        DocumentOperations::Multiple(operations) if operations.len() == 1 => {
+            operations.keys().next().map(|name| name.to_string())
+        }
+        _ => None,
+    }
+}
+
 fn count_aliases(document: &ExecutableDocument) -> u64 {
     fn in_set(set: &Positioned<SelectionSet>) -> u64 {
         set.node

@@ -3,6 +3,7 @@
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use async_graphql::ServerError;
@@ -11,7 +12,7 @@ use async_graphql::parser::types::OperationType;
 use attain_core::CoreError;
 use attain_core::db;
 use std::panic::AssertUnwindSafe;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
 
@@ -22,15 +23,18 @@ use crate::config::Limits;
 use crate::graphql::error::to_graphql;
 use crate::graphql::{AttainSchema, Services, sdl};
 use crate::limits::{self, RequestRate};
+use crate::metrics::Metrics;
 
 /// Whether GraphiQL and the SDL endpoint are served (development only: production turns
 /// them off with introspection).
 pub struct DevelopmentTools(pub bool);
 
-/// The request limits and the rate limiter every GraphQL request passes.
+/// The request limits and the rate limiter every GraphQL request passes, and the metrics
+/// that count them.
 pub struct Guard {
     pub limits: Limits,
     pub rate: RequestRate,
+    pub metrics: Metrics,
 }
 
 /// The id of one request: the caller's `X-Request-Id` when sensible, else a new one.
@@ -44,7 +48,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/graphql", web::get().to(graphql_get))
         .route("/graphql/schema.graphql", web::get().to(schema_sdl))
         .route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz));
+        .route("/readyz", web::get().to(readyz))
+        .route("/metrics", web::get().to(metrics));
 }
 
 /// Gives every request an id, runs it inside a span that carries the id, and echoes the
@@ -172,32 +177,63 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
     })
 }
 
-/// Checks the caller's rate and the document's shape, authenticates the request and runs
-/// it within the time limit. A bad or revoked token stops the request before any
-/// resolver runs.
+/// Runs a GraphQL request and counts it in the metrics.
 async fn execute(
     schema: &AttainSchema,
     services: &Services,
     guard: &Guard,
     http: &HttpRequest,
-    mut request: async_graphql::Request,
+    request: async_graphql::Request,
 ) -> HttpResponse {
+    let operation = limits::operation_name(&request).unwrap_or_default();
+    let started = Instant::now();
+    let (status, retry_after, response) = run(schema, services, guard, http, request).await;
+    let codes: Vec<String> = response
+        .errors
+        .iter()
+        .filter_map(|error| error.extensions.as_ref()?.get("code"))
+        .map(|code| match code {
+            async_graphql::Value::String(code) => code.clone(),
+            other => other.to_string(),
+        })
+        .collect();
+    guard
+        .metrics
+        .observe(&operation, started.elapsed().as_secs_f64(), &codes);
+    let mut answer = HttpResponse::build(status);
+    if let Some(seconds) = retry_after {
+        answer.insert_header((header::RETRY_AFTER, seconds));
+    }
+    answer.json(response)
+}
+
+/// An HTTP status, a `Retry-After` value and the GraphQL response.
+type Answer = (StatusCode, Option<&'static str>, async_graphql::Response);
+
+fn failure(error: CoreError) -> async_graphql::Response {
+    async_graphql::Response::from_errors(vec![server_error(error)])
+}
+
+/// Checks the caller's rate and the document's shape, authenticates the request and runs
+/// it within the time limit. A bad or revoked token stops the request before any
+/// resolver runs.
+async fn run(
+    schema: &AttainSchema,
+    services: &Services,
+    guard: &Guard,
+    http: &HttpRequest,
+    mut request: async_graphql::Request,
+) -> Answer {
     let authorization = http
         .headers()
         .get(header::AUTHORIZATION)
         .map(|value| value.to_str().unwrap_or("invalid"));
     let address = http.peer_addr().map(|address| address.ip().to_string());
     if let Err(error) = guard.rate.check(authorization, address.as_deref()) {
-        return HttpResponse::TooManyRequests()
-            .insert_header((header::RETRY_AFTER, "60"))
-            .json(async_graphql::Response::from_errors(vec![server_error(
-                error,
-            )]));
+        return (StatusCode::TOO_MANY_REQUESTS, Some("60"), failure(error));
     }
     if let Err(error) = limits::check_shape(&request, &guard.limits) {
-        return HttpResponse::Ok().json(async_graphql::Response::from_errors(vec![server_error(
-            error,
-        )]));
+        return (StatusCode::OK, None, failure(error));
     }
     match services
         .tokens
@@ -207,10 +243,13 @@ async fn execute(
         Ok(Some(principal)) => request = request.data(principal),
         Ok(None) => {}
         Err(CoreError::Unauthenticated) => {
-            let errors = vec![server_error(CoreError::Unauthenticated)];
-            return HttpResponse::Unauthorized().json(async_graphql::Response::from_errors(errors));
+            return (
+                StatusCode::UNAUTHORIZED,
+                None,
+                failure(CoreError::Unauthenticated),
+            );
         }
-        Err(error) => return unavailable(error),
+        Err(error) => return (StatusCode::SERVICE_UNAVAILABLE, Some("5"), failure(error)),
     }
     let request_id = request_id(http);
     request = request.data(RequestId(request_id.clone()));
@@ -262,20 +301,9 @@ async fn execute(
             .is_some_and(|code| *code == async_graphql::Value::from("UNAVAILABLE"))
     });
     if unavailable {
-        return HttpResponse::ServiceUnavailable()
-            .insert_header((header::RETRY_AFTER, "5"))
-            .json(response);
+        return (StatusCode::SERVICE_UNAVAILABLE, Some("5"), response);
     }
-    HttpResponse::Ok().json(response)
-}
-
-/// A request that could not be served now (the database is down): HTTP 503.
-fn unavailable(error: CoreError) -> HttpResponse {
-    HttpResponse::ServiceUnavailable()
-        .insert_header((header::RETRY_AFTER, "5"))
-        .json(async_graphql::Response::from_errors(vec![server_error(
-            error,
-        )]))
+    (StatusCode::OK, None, response)
 }
 
 fn errors_response(errors: Vec<ServerError>) -> HttpResponse {
@@ -319,4 +347,11 @@ async fn readyz(services: web::Data<Services>) -> HttpResponse {
             .content_type("text/plain")
             .body("database unreachable")
     }
+}
+
+/// The Prometheus metrics.
+async fn metrics(guard: web::Data<Guard>, services: web::Data<Services>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(guard.metrics.render(&services.db))
 }

@@ -19,6 +19,7 @@ use crate::auth::Tokens;
 use crate::config::{Config, Environment};
 use crate::graphql::{Services, build_schema};
 use crate::limits::RequestRate;
+use crate::metrics::Metrics;
 use crate::routes;
 
 /// A bound, not yet running server.
@@ -48,6 +49,7 @@ impl Application {
         let guard = web::Data::new(routes::Guard {
             limits: config.limits,
             rate: RequestRate::new(config.limits.requests_per_minute),
+            metrics: Metrics::new(),
         });
         let body_limit = usize::try_from(config.limits.max_body_bytes).unwrap_or(usize::MAX);
         let origins = config.cors_origins.clone();

@@ -109,3 +109,49 @@ async fn mutations_are_refused_over_get() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
 }
+
+/// The value of one series in Prometheus's text format, 0 when absent.
+fn series(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find(|line| line.starts_with(name))
+        .and_then(|line| line.rsplit(' ').next())
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_operation_and_errors_by_code() {
+    let app = spawn_app().await;
+    let scrape = async || {
+        app.client
+            .get(format!("{}/metrics", app.address))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let before = scrape().await;
+    let requests = r#"attain_graphql_requests_total{operation="Catalog"}"#;
+    let unauthenticated = r#"attain_graphql_errors_total{code="UNAUTHENTICATED"}"#;
+    for _ in 0..3 {
+        let (status, _) = app
+            .graphql("query Catalog { kpiCatalog { key } }", json!({}), None)
+            .await;
+        assert_eq!(status, 200);
+    }
+    app.graphql("{ me { id } }", json!({}), None).await;
+    let after = scrape().await;
+    assert_eq!(
+        series(&after, requests) - series(&before, requests),
+        3.0,
+        "{after}"
+    );
+    assert_eq!(
+        series(&after, unauthenticated) - series(&before, unauthenticated),
+        1.0
+    );
+    assert!(after.contains("attain_graphql_request_duration_seconds_bucket"));
+    assert!(after.contains(r#"attain_db_pool_connections{state="open"}"#));
+}
