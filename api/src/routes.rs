@@ -80,7 +80,12 @@ where
         .map(str::to_owned)
         .unwrap_or_else(|| Uuid::now_v7().to_string());
     request.extensions_mut().insert(RequestId(id.clone()));
-    let span = tracing::info_span!("request", request_id = %id, path = %request.path());
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        path = %request.path(),
+        operation = tracing::field::Empty
+    );
     let response = service.call(request);
     async move {
         let mut response = response.await?;
@@ -186,6 +191,7 @@ async fn execute(
     request: async_graphql::Request,
 ) -> HttpResponse {
     let operation = limits::operation_name(&request).unwrap_or_default();
+    tracing::Span::current().record("operation", operation.as_str());
     let started = Instant::now();
     let (status, retry_after, response) = run(schema, services, guard, http, request).await;
     let codes: Vec<String> = response
@@ -197,9 +203,14 @@ async fn execute(
             other => other.to_string(),
         })
         .collect();
-    guard
-        .metrics
-        .observe(&operation, started.elapsed().as_secs_f64(), &codes);
+    let seconds = started.elapsed().as_secs_f64();
+    guard.metrics.observe(&operation, seconds, &codes);
+    tracing::info!(
+        status = status.as_u16(),
+        milliseconds = seconds * 1000.0,
+        errors = ?codes,
+        "graphql request"
+    );
     let mut answer = HttpResponse::build(status);
     if let Some(seconds) = retry_after {
         answer.insert_header((header::RETRY_AFTER, seconds));

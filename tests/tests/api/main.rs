@@ -13,6 +13,7 @@ mod hardening;
 mod import;
 mod insights;
 mod jwt;
+mod logs;
 mod scoring_rules;
 mod server;
 mod storage;
