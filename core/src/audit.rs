@@ -5,8 +5,8 @@
 use attain_entity::audit_log;
 use attain_entity::enums::{ActorKind, AuditAction};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -30,23 +30,7 @@ pub async fn record<C: ConnectionTrait>(
     entity_id: Uuid,
     changed_fields: &[&str],
 ) -> CoreResult<()> {
-    let principal = writer.principal;
-    audit_log::Model {
-        organization_id: principal.organization_id,
-        id: Uuid::now_v7(),
-        actor_kind: actor_kind(principal),
-        actor_id: Some(principal.id),
-        action,
-        entity: entity.to_owned(),
-        entity_id: Some(entity_id),
-        changes: serde_json::to_string(changed_fields).unwrap_or_default(),
-        request_id: writer.request_id.clone(),
-        at: now_micros(),
-    }
-    .into_active_model()
-    .insert(conn)
-    .await?;
-    Ok(())
+    record_many(conn, writer, action, entity, &[entity_id], changed_fields).await
 }
 
 /// Records the same change of many records of one entity type, with one statement.

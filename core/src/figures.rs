@@ -314,7 +314,8 @@ async fn breakdown(
     Ok(rows)
 }
 
-fn visibility_allows_peers(principal: &Principal, settings: &Settings) -> bool {
+/// Whether the caller may see peer comparison at all (`NONE` hides it from reps).
+pub(crate) fn visibility_allows_peers(principal: &Principal, settings: &Settings) -> bool {
     principal.role != Role::Rep || settings.leaderboard_visibility != LeaderboardVisibility::None
 }
 

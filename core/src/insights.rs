@@ -9,9 +9,9 @@ use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use uuid::Uuid;
 
-use crate::access::{Operation, Principal, Role, Scope as Access};
+use crate::access::{Operation, Principal, Scope as Access};
 use crate::error::{CoreError, CoreResult};
-use crate::figures::authorize;
+use crate::figures::{authorize, visibility_allows_peers};
 use crate::kpi::scope::{Event, Scope, Sql};
 use crate::kpi::{self, CATALOG, KpiKey, Subject};
 use crate::organization::Settings;
@@ -292,8 +292,7 @@ pub async fn coaching(
     )
     .await?;
     let mine = &figures[&rep];
-    let show_peers = principal.role != Role::Rep
-        || settings.leaderboard_visibility != attain_entity::enums::LeaderboardVisibility::None;
+    let show_peers = visibility_allows_peers(principal, &settings);
     let mut items = Vec::new();
     for kpi in CATALOG {
         let key = kpi.key;

@@ -42,18 +42,3 @@ pub async fn relink_customers<C: ConnectionTrait>(
     }
     Ok(())
 }
-
-/// Relinks every won deal of an organization (after a bulk load).
-pub async fn relink_organization<C: ConnectionTrait>(
-    conn: &C,
-    organization_id: Uuid,
-) -> CoreResult<()> {
-    conn.execute_raw(Statement::from_sql_and_values(
-        conn.get_database_backend(),
-        format!("UPDATE deals SET next_won_at = {NEXT_WON_AT} WHERE organization_id = $1"),
-        [Value::from(organization_id)],
-    ))
-    .await
-    .context("linking won deals")?;
-    Ok(())
-}
