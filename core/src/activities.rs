@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use attain_entity::activity;
 use attain_entity::enums::{ActivityKind, AuditAction};
-use attain_entity::{customer, deal, team_membership};
+use attain_entity::team_membership;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
@@ -112,38 +112,58 @@ fn check_values(
     Ok(())
 }
 
-/// Checks that referenced records are in the caller's organization; another
-/// organization's id answers like a missing one.
-async fn check_references<C: ConnectionTrait>(
-    conn: &C,
-    organization_id: Uuid,
-    prefix: &str,
-    customer_id: Option<Uuid>,
-    deal_id: Option<Uuid>,
-) -> CoreResult<()> {
-    if let Some(id) = customer_id
-        && customer::Entity::find_by_id((organization_id, id))
-            .one(conn)
-            .await?
-            .is_none()
-    {
-        return Err(CoreError::bad_input(
-            field(prefix, "customerId"),
-            "no such customer in this organization",
-        ));
+/// The customers and deals of the caller's organization among those referenced.
+struct Known {
+    customers: HashSet<Uuid>,
+    deals: HashSet<Uuid>,
+}
+
+impl Known {
+    /// Looks up every referenced customer and deal with one query each.
+    async fn load<C: ConnectionTrait>(
+        conn: &C,
+        organization_id: Uuid,
+        customers: impl IntoIterator<Item = Uuid>,
+        deals: impl IntoIterator<Item = Uuid>,
+    ) -> CoreResult<Known> {
+        let customers: BTreeSet<Uuid> = customers.into_iter().collect();
+        let deals: BTreeSet<Uuid> = deals.into_iter().collect();
+        Ok(Known {
+            customers: existing(conn, organization_id, "customers", &customers).await?,
+            deals: existing(conn, organization_id, "deals", &deals).await?,
+        })
     }
-    if let Some(id) = deal_id
-        && deal::Entity::find_by_id((organization_id, id))
-            .one(conn)
-            .await?
-            .is_none()
-    {
-        return Err(CoreError::bad_input(
-            field(prefix, "dealId"),
-            "no such deal in this organization",
-        ));
+
+    /// Another organization's id answers like a missing one.
+    fn check(&self, customer_id: Option<Uuid>, deal_id: Option<Uuid>) -> CoreResult<()> {
+        if customer_id.is_some_and(|id| !self.customers.contains(&id)) {
+            return Err(CoreError::bad_input(
+                "customerId",
+                "no such customer in this organization",
+            ));
+        }
+        if deal_id.is_some_and(|id| !self.deals.contains(&id)) {
+            return Err(CoreError::bad_input(
+                "dealId",
+                "no such deal in this organization",
+            ));
+        }
+        Ok(())
     }
-    Ok(())
+}
+
+/// A field error placed under `prefix` (`inputs[3]`, `input`).
+fn prefixed(error: CoreError, prefix: &str) -> CoreError {
+    match error {
+        CoreError::BadUserInput {
+            field: name,
+            message,
+        } => CoreError::BadUserInput {
+            field: field(prefix, &name),
+            message,
+        },
+        other => other,
+    }
 }
 
 /// How the activities of `rep` relate to the caller.
@@ -228,9 +248,38 @@ async fn writable_reps<C: ConnectionTrait>(
         .await?
         .into_iter()
         .collect();
+    // For a manager: the reps now in a team of the subtree, with one query.
+    let in_subtree: HashSet<Uuid> = if principal.subtree.is_empty() {
+        HashSet::new()
+    } else {
+        let now = now_micros();
+        team_membership::Entity::find()
+            .select_only()
+            .column(team_membership::Column::UserId)
+            .filter(team_membership::Column::OrganizationId.eq(principal.organization_id))
+            .filter(team_membership::Column::UserId.is_in(reps.iter().copied()))
+            .filter(team_membership::Column::TeamId.is_in(principal.subtree.iter().copied()))
+            .filter(team_membership::Column::ValidFrom.lte(now))
+            .filter(
+                Condition::any()
+                    .add(team_membership::Column::ValidTo.is_null())
+                    .add(team_membership::Column::ValidTo.gt(now)),
+            )
+            .into_tuple::<Uuid>()
+            .all(conn)
+            .await?
+            .into_iter()
+            .collect()
+    };
     let mut answers = HashMap::new();
     for rep in reps {
-        let relation = relation(conn, principal, *rep).await?;
+        let relation = if *rep == principal.id {
+            Relation::Own
+        } else if in_subtree.contains(rep) {
+            Relation::Subtree
+        } else {
+            Relation::Other
+        };
         let answer = if !active.contains(rep)
             || decide(principal.role, Operation::ReadRecords, relation) == Decision::Deny
         {
@@ -293,13 +342,7 @@ async fn store(
     let organization_id = principal.organization_id;
     let mut results: Vec<Option<CoreResult<Logged>>> = inputs.iter().map(|_| None).collect();
     let reject = |results: &mut Vec<Option<CoreResult<Logged>>>, index: usize, error: CoreError| {
-        results[index] = Some(Err(match error {
-            CoreError::BadUserInput { field, message } => CoreError::BadUserInput {
-                field: format!("{}.{field}", prefix(index)),
-                message,
-            },
-            other => other,
-        }));
+        results[index] = Some(Err(prefixed(error, &prefix(index))));
     };
     let transaction = db.begin().await?;
     let reps: BTreeSet<Uuid> = inputs
@@ -308,13 +351,13 @@ async fn store(
         .collect();
     let reps: Vec<Uuid> = reps.into_iter().collect();
     let writable = writable_reps(&transaction, principal, &reps).await?;
-    let customers: BTreeSet<Uuid> = inputs
-        .iter()
-        .filter_map(|input| input.customer_id)
-        .collect();
-    let deals: BTreeSet<Uuid> = inputs.iter().filter_map(|input| input.deal_id).collect();
-    let known_customers = existing(&transaction, organization_id, "customers", &customers).await?;
-    let known_deals = existing(&transaction, organization_id, "deals", &deals).await?;
+    let known = Known::load(
+        &transaction,
+        organization_id,
+        inputs.iter().filter_map(|input| input.customer_id),
+        inputs.iter().filter_map(|input| input.deal_id),
+    )
+    .await?;
 
     let now = now_micros();
     let mut rows: Vec<(usize, activity::Model)> = Vec::new();
@@ -328,20 +371,7 @@ async fn store(
                 }
                 Err(_) => Err(CoreError::Forbidden),
             })
-            .and_then(|()| match input.customer_id {
-                Some(id) if !known_customers.contains(&id) => Err(CoreError::bad_input(
-                    "customerId",
-                    "no such customer in this organization",
-                )),
-                _ => Ok(()),
-            })
-            .and_then(|()| match input.deal_id {
-                Some(id) if !known_deals.contains(&id) => Err(CoreError::bad_input(
-                    "dealId",
-                    "no such deal in this organization",
-                )),
-                _ => Ok(()),
-            });
+            .and_then(|()| known.check(input.customer_id, input.deal_id));
         if let Err(error) = checked {
             reject(&mut results, index, error);
             continue;
@@ -510,14 +540,15 @@ pub async fn update(
         patch.duration_minutes.unwrap_or(row.duration_minutes),
         patch.notes.as_deref().unwrap_or(&row.notes),
     )?;
-    check_references(
+    Known::load(
         &transaction,
         principal.organization_id,
-        "input",
         patch.customer_id.flatten(),
         patch.deal_id.flatten(),
     )
-    .await?;
+    .await?
+    .check(patch.customer_id.flatten(), patch.deal_id.flatten())
+    .map_err(|error| prefixed(error, "input"))?;
     let mut changed = Vec::new();
     let mut model = row.clone().into_active_model();
     if let Some(kind) = patch.kind.filter(|kind| *kind != row.kind) {
