@@ -123,31 +123,12 @@ impl Scope {
                 )
             }
             Scope::Teams { spans, .. } => {
-                let rows: Vec<String> = spans
-                    .iter()
-                    .map(|span| {
-                        let (from, to) = match event {
-                            Event::Instant => (sql.param(span.from), sql.param(span.to)),
-                            Event::Date => (sql.param(span.from_date), sql.param(span.to_date)),
-                        };
-                        format!(
-                            "({}, {}, {from}, {to})",
-                            sql.param(span.subject),
-                            sql.param(span.user_id)
-                        )
-                    })
-                    .collect();
-                // Naming the members lets the database read only their records.
-                let members = self
-                    .owner_condition(sql, "x.owner")
-                    .map(|condition| format!(" WHERE {condition}"))
-                    .unwrap_or_default();
+                let (rows, members) = self.spans_sql(spans, sql, event);
                 format!(
-                    "WITH s(subject, user_id, f, t) AS (VALUES {}) \
+                    "WITH s(subject, user_id, f, t) AS (VALUES {rows}) \
                      SELECT s.subject AS subject, {aggregates} FROM ({inner}) x \
                      JOIN s ON x.owner = s.user_id AND x.event >= s.f AND x.event < s.t{members} \
-                     GROUP BY s.subject",
-                    rows.join(", ")
+                     GROUP BY s.subject"
                 )
             }
             Scope::Org(organization) => {
@@ -157,6 +138,31 @@ impl Scope {
                 )
             }
         }
+    }
+
+    /// The spans as a `VALUES` list of (subject, user, from, to), bounds as instants or
+    /// dates for `event`, and a `WHERE` naming their members when they are few enough,
+    /// which lets the database read only those reps' records.
+    fn spans_sql(&self, spans: &[Span], sql: &mut Sql, event: Event) -> (String, String) {
+        let rows: Vec<String> = spans
+            .iter()
+            .map(|span| {
+                let (from, to) = match event {
+                    Event::Instant => (sql.param(span.from), sql.param(span.to)),
+                    Event::Date => (sql.param(span.from_date), sql.param(span.to_date)),
+                };
+                format!(
+                    "({}, {}, {from}, {to})",
+                    sql.param(span.subject),
+                    sql.param(span.user_id)
+                )
+            })
+            .collect();
+        let members = self
+            .owner_condition(sql, "x.owner")
+            .map(|condition| format!(" WHERE {condition}"))
+            .unwrap_or_default();
+        (rows.join(", "), members)
     }
 
     /// A condition on `column` (a rep id) that keeps at least every rep whose records
@@ -195,24 +201,10 @@ impl Scope {
                 format!("SELECT {columns} FROM ({inner}) x WHERE 1 = 0")
             }
             Scope::Teams { spans, .. } => {
-                let rows: Vec<String> = spans
-                    .iter()
-                    .map(|span| {
-                        let (from, to) = match event {
-                            Event::Instant => (sql.param(span.from), sql.param(span.to)),
-                            Event::Date => (sql.param(span.from_date), sql.param(span.to_date)),
-                        };
-                        format!("({}, {from}, {to})", sql.param(span.user_id))
-                    })
-                    .collect();
-                let members = self
-                    .owner_condition(sql, "x.owner")
-                    .map(|condition| format!(" WHERE {condition}"))
-                    .unwrap_or_default();
+                let (rows, members) = self.spans_sql(spans, sql, event);
                 format!(
-                    "SELECT {columns} FROM ({inner}) x JOIN (VALUES {}) s \
-                     ON x.owner = s.column1 AND x.event >= s.column2 AND x.event < s.column3{members}",
-                    rows.join(", ")
+                    "SELECT {columns} FROM ({inner}) x JOIN (VALUES {rows}) s \
+                     ON x.owner = s.column2 AND x.event >= s.column3 AND x.event < s.column4{members}"
                 )
             }
             Scope::Org(_) => format!("SELECT {columns} FROM ({inner}) x"),
