@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::Services;
 use super::error::{GqlResult, principal, to_graphql};
 use super::paging::{Page, TotalCount};
-use super::scalars::DateTime;
+use super::scalars::{DateTime, id};
 use crate::routes::RequestId;
 
 /// What an activity was.
@@ -49,10 +49,6 @@ pub struct Activity {
     pub updated_at: DateTime,
     /// Set on a deleted activity (its tombstone).
     pub deleted_at: Option<DateTime>,
-}
-
-fn id(uuid: Uuid) -> ID {
-    ID(uuid.to_string())
 }
 
 fn instant(micros: i64) -> DateTime {

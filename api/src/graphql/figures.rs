@@ -93,7 +93,8 @@ pub struct KpiValue {
     pub value: Option<Decimal>,
 }
 
-fn output(key: CoreKey, value: Option<Decimal>) -> Option<Decimal> {
+/// A KPI value rounded as its unit is shown.
+pub(super) fn output(key: CoreKey, value: Option<Decimal>) -> Option<Decimal> {
     value.map(|value| round_for_output(key.kpi().unit, value))
 }
 
@@ -150,7 +151,8 @@ pub struct ScorecardItem {
     pub score: Option<Decimal>,
 }
 
-fn six(value: Decimal) -> Decimal {
+/// A ratio, attainment or score to 6 places.
+pub(super) fn six(value: Decimal) -> Decimal {
     round_for_output(CoreUnit::Ratio, value)
 }
 

@@ -15,10 +15,10 @@ use uuid::Uuid;
 
 use super::Services;
 use super::error::{GqlResult, principal, to_graphql};
-use super::figures::{PeerRank, PeriodWindow, SubjectInput, rank};
+use super::figures::{PeerRank, PeriodWindow, SubjectInput, output, rank, six};
 use super::kpi_types::{KpiInfo, KpiKey};
 use super::paging::{Page, TotalCount};
-use super::scalars::{Date, DateTime};
+use super::scalars::{Date, DateTime, id};
 
 #[derive(Default)]
 pub struct InsightsQuery;
@@ -44,14 +44,6 @@ impl From<PeriodKind> for StoredPeriodKind {
             PeriodKind::Year => StoredPeriodKind::Year,
         }
     }
-}
-
-fn output(key: CoreKey, value: Option<Decimal>) -> Option<Decimal> {
-    value.map(|value| round_for_output(key.kpi().unit, value))
-}
-
-fn six(value: Decimal) -> Decimal {
-    round_for_output(CoreUnit::Ratio, value)
 }
 
 fn as_of_or_now(as_of: Option<DateTime>) -> chrono::DateTime<Utc> {
@@ -218,10 +210,6 @@ pub struct Contributor {
     pub customer_id: Option<ID>,
     /// The deal that decided a customer, or an activity's, invoice's or payment's deal.
     pub deal_id: Option<ID>,
-}
-
-fn id(uuid: Uuid) -> ID {
-    ID(uuid.to_string())
 }
 
 impl From<CoreContributor> for Contributor {

@@ -44,3 +44,8 @@ impl ScalarType for Date {
         Value::String(self.0.format("%Y-%m-%d").to_string())
     }
 }
+
+/// A stored id as a GraphQL `ID`.
+pub fn id(uuid: uuid::Uuid) -> async_graphql::ID {
+    async_graphql::ID(uuid.to_string())
+}
