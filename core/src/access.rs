@@ -177,6 +177,8 @@ pub enum Scope {
     Subtree { user_id: Uuid, teams: Vec<Uuid> },
     /// The caller's own records.
     Own { user_id: Uuid },
+    /// The team the caller is in now (a rep's team figures).
+    OwnTeam { user_id: Uuid },
     /// What the partner client pushed.
     Pushed { source_id: Uuid },
     /// Nothing at all.
@@ -223,6 +225,8 @@ impl Principal {
             }
         } else if decision(Relation::Own) != Decision::Deny {
             Scope::Own { user_id: self.id }
+        } else if decision(Relation::OwnTeam) != Decision::Deny {
+            Scope::OwnTeam { user_id: self.id }
         } else if decision(Relation::Pushed) != Decision::Deny {
             Scope::Pushed { source_id: self.id }
         } else {
@@ -361,6 +365,12 @@ mod tests {
             }
         );
         assert_eq!(principal(Partner).scope(ReadRepFigures), Scope::Nothing);
+        assert_eq!(
+            principal(Rep).scope(ReadTeamFigures),
+            Scope::OwnTeam {
+                user_id: Uuid::from_u128(7)
+            }
+        );
     }
 
     #[test]

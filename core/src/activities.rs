@@ -673,7 +673,7 @@ pub async fn feed(
         }
         Scope::Own { user_id } => query = query.filter(activity::Column::RepId.eq(user_id)),
         Scope::Pushed { .. } => return Ok((0, Vec::new(), false)),
-        Scope::Nothing => return Err(CoreError::Forbidden),
+        Scope::OwnTeam { .. } | Scope::Nothing => return Err(CoreError::Forbidden),
     }
     if let Some(rep) = filter.rep_id {
         query = query.filter(activity::Column::RepId.eq(rep));

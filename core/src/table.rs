@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::access::{Operation, Principal, Role, Scope};
+use crate::access::{Operation, Principal, Scope};
 use crate::error::{CoreError, CoreResult};
 use crate::figures::current_team;
 use crate::kpi::{self, KpiKey};
@@ -90,7 +90,9 @@ async fn rep_rows(
             query.filter(Condition::all().add(user::Column::Id.in_subquery(members)))
         }
         Scope::Own { user_id } => query.filter(user::Column::Id.eq(user_id)),
-        Scope::Pushed { .. } | Scope::Nothing => return Err(CoreError::Forbidden),
+        Scope::OwnTeam { .. } | Scope::Pushed { .. } | Scope::Nothing => {
+            return Err(CoreError::Forbidden);
+        }
     };
     let people: Vec<(Uuid, String)> = query.into_tuple().all(db).await?;
     let reps: Vec<Uuid> = people.iter().map(|(id, _)| *id).collect();
@@ -128,20 +130,20 @@ async fn team_rows(
         .filter(team::Column::OrganizationId.eq(principal.organization_id))
         .all(db)
         .await?;
-    let visible: Vec<team::Model> = if principal.role == Role::Rep {
-        // A rep sees the team they are in now.
-        let own = current_team(db, principal.organization_id, principal.id).await?;
-        all.into_iter()
-            .filter(|team| Some(team.id) == own)
-            .collect()
-    } else {
-        match principal.scope(Operation::ReadTeamFigures) {
-            Scope::All { .. } => all,
-            Scope::Subtree { teams, .. } => all
-                .into_iter()
-                .filter(|team| teams.contains(&team.id))
-                .collect(),
-            _ => return Err(CoreError::Forbidden),
+    let visible: Vec<team::Model> = match principal.scope(Operation::ReadTeamFigures) {
+        Scope::All { .. } => all,
+        Scope::Subtree { teams, .. } => all
+            .into_iter()
+            .filter(|team| teams.contains(&team.id))
+            .collect(),
+        Scope::OwnTeam { user_id } => {
+            let own = current_team(db, principal.organization_id, user_id).await?;
+            all.into_iter()
+                .filter(|team| Some(team.id) == own)
+                .collect()
+        }
+        Scope::Own { .. } | Scope::Pushed { .. } | Scope::Nothing => {
+            return Err(CoreError::Forbidden);
         }
     };
     let ids: Vec<Uuid> = visible.iter().map(|team| team.id).collect();
