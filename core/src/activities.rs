@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
     DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Statement, TransactionTrait,
+    QuerySelect, QueryTrait, Statement,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -344,7 +344,7 @@ async fn store(
     let reject = |results: &mut Vec<Option<CoreResult<Logged>>>, index: usize, error: CoreError| {
         results[index] = Some(Err(prefixed(error, &prefix(index))));
     };
-    let transaction = db.begin().await?;
+    let transaction = crate::db::begin_write(db).await?;
     let reps: BTreeSet<Uuid> = inputs
         .iter()
         .map(|input| input.rep_id.unwrap_or(principal.id))
@@ -528,7 +528,7 @@ pub async fn update(
     patch: &ActivityPatch,
 ) -> CoreResult<activity::Model> {
     let principal = writer.principal;
-    let transaction = db.begin().await?;
+    let transaction = crate::db::begin_write(db).await?;
     let (row, relation) = readable(&transaction, principal, id).await?;
     principal.authorize(Operation::WriteActivities, relation, "activity")?;
     let occurred_at = patch
@@ -609,7 +609,7 @@ pub async fn delete(
     id: Uuid,
 ) -> CoreResult<activity::Model> {
     let principal = writer.principal;
-    let transaction = db.begin().await?;
+    let transaction = crate::db::begin_write(db).await?;
     let (row, relation) = readable(&transaction, principal, id).await?;
     principal.authorize(Operation::WriteActivities, relation, "activity")?;
     let mut model = row.into_active_model();

@@ -6,7 +6,10 @@ use std::time::Duration;
 use anyhow::Context;
 use attain_migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 
 use crate::error::CoreResult;
 
@@ -16,6 +19,17 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 const WORK_MEM: &str = "32MB";
 /// How long one SQL statement may run on PostgreSQL.
 const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Begins a transaction that will write. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`), so that concurrent writers wait their turn instead of failing
+/// when a transaction that has read tries to write after another one committed.
+pub async fn begin_write(db: &DatabaseConnection) -> CoreResult<DatabaseTransaction> {
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    };
+    Ok(db.begin_with_options(options).await?)
+}
 
 /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`), creating the folder
 /// of a SQLite file when needed. SQLite runs in WAL mode with foreign keys enforced.

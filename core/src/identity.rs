@@ -38,7 +38,7 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 
 /// A hash that matches no password, verified when the email is unknown so that a failed
 /// login takes as long whether or not the account exists.
-const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$N8c7mRkLpGJ3D6G7HrfpAeRm6I4xkDrZxwqv9kYWeH0";
+pub(crate) const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$N8c7mRkLpGJ3D6G7HrfpAeRm6I4xkDrZxwqv9kYWeH0";
 
 /// Checks an email and password. `organization` picks the organization when the email
 /// exists in several. Any failure is `UNAUTHENTICATED`, without saying which part was

@@ -19,11 +19,14 @@ pub mod kpi;
 pub mod leaderboard;
 pub mod money;
 pub mod organization;
+pub mod partners;
 pub mod peers;
 pub mod period;
+pub mod records;
 pub mod scorecard;
 pub mod table;
 pub mod time;
+pub mod upserts;
 pub mod won_chain;
 
 pub use error::{CoreError, CoreResult};

@@ -51,7 +51,7 @@ pub struct Activity {
     pub deleted_at: Option<DateTime>,
 }
 
-fn instant(micros: i64) -> DateTime {
+pub(super) fn instant(micros: i64) -> DateTime {
     DateTime(attain_core::time::from_micros(micros))
 }
 
@@ -168,6 +168,20 @@ pub struct ItemError {
     pub field: Option<String>,
 }
 
+impl From<CoreError> for ItemError {
+    fn from(error: CoreError) -> Self {
+        let field = match &error {
+            CoreError::BadUserInput { field, .. } => Some(field.clone()),
+            _ => None,
+        };
+        ItemError {
+            code: error.code().to_owned(),
+            message: to_graphql(error).message,
+            field,
+        }
+    }
+}
+
 /// The result of logging one activity.
 #[derive(SimpleObject)]
 pub struct LogResult {
@@ -191,27 +205,16 @@ fn log_result(index: usize, result: Result<Logged, CoreError>) -> LogResult {
             activity: Some(Activity::of(logged.activity().clone(), false)),
             error: None,
         },
-        Err(error) => {
-            let field = match &error {
-                CoreError::BadUserInput { field, .. } => Some(field.clone()),
-                _ => None,
-            };
-            let code = error.code().to_owned();
-            LogResult {
-                index,
-                status: LogStatus::Rejected,
-                activity: None,
-                error: Some(ItemError {
-                    code,
-                    message: to_graphql(error).message,
-                    field,
-                }),
-            }
-        }
+        Err(error) => LogResult {
+            index,
+            status: LogStatus::Rejected,
+            activity: None,
+            error: Some(ItemError::from(error)),
+        },
     }
 }
 
-fn writer<'a>(ctx: &Context<'a>) -> async_graphql::Result<Writer<'a>> {
+pub(super) fn writer<'a>(ctx: &Context<'a>) -> async_graphql::Result<Writer<'a>> {
     Ok(Writer {
         principal: principal(ctx)?,
         request_id: ctx.data_opt::<RequestId>().map(|id| id.0.clone()),

@@ -8,6 +8,8 @@ mod figures;
 mod insights;
 mod kpi_types;
 mod paging;
+mod partners;
+mod records;
 mod scalars;
 mod session;
 mod types;
@@ -31,12 +33,19 @@ pub struct QueryRoot(
     figures::FiguresQuery,
     insights::InsightsQuery,
     activities::ActivityQuery,
+    records::RecordQuery,
+    partners::PartnerQuery,
 );
 
 /// Every mutation.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(session::SessionMutation, activities::ActivityMutation);
+pub struct MutationRoot(
+    session::SessionMutation,
+    activities::ActivityMutation,
+    records::RecordMutation,
+    partners::PartnerMutation,
+);
 
 /// What resolvers share: the database and the token service.
 #[derive(Clone)]

@@ -14,6 +14,7 @@ mod import;
 mod insights;
 mod jwt;
 mod logs;
+mod partners;
 mod scoring_rules;
 mod server;
 mod storage;

@@ -1,0 +1,280 @@
+//! Partner upserts: customers, leads, deals, invoices and payments pushed in batches by
+//! their partner's own ids and retried on every failure.
+//!
+//! A record is keyed by (partner client, `external_id`). Each item of a batch is checked
+//! on its own and answers `CREATED`, `UPDATED`, `UNCHANGED` or its error; the valid ones
+//! are stored with a few statements whatever their number (one insert that skips stored
+//! keys, one update of those whose content changed, one read of the ids), in one
+//! transaction, so one item's failure stores the rest and a replay stores nothing twice.
+//! A `source_updated_at` older than the stored one never overwrites newer data.
+
+mod records;
+mod store;
+
+pub use records::{CustomerItem, DealItem, InvoiceItem, Items, LeadItem, PaymentItem, upsert};
+
+use std::collections::{BTreeSet, HashMap};
+
+use attain_entity::user;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QuerySelect, Statement,
+};
+use uuid::Uuid;
+
+use crate::access::{Operation, Principal, Scope};
+use crate::error::{CoreError, CoreResult};
+use crate::kpi::scope::Sql;
+use crate::money::Currency;
+use crate::time::to_micros;
+
+/// The most items one batch may carry.
+pub const MAX_BATCH: usize = 1000;
+/// The longest external id, name or email, in characters.
+pub const TEXT_LIMIT: usize = 200;
+
+/// What an upsert did to a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Created,
+    Updated,
+    /// Stored already with this content, or the item was older than what is stored.
+    Unchanged,
+}
+
+/// A stored record and what the upsert did to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Upserted {
+    pub id: Uuid,
+    pub outcome: Outcome,
+}
+
+/// The rep responsible for a record, by email or by the user's external id (exactly one).
+#[derive(Clone, Debug, Default)]
+pub struct OwnerRef {
+    pub email: Option<String>,
+    pub external_id: Option<String>,
+}
+
+/// The partner client a batch writes for: only partner clients upsert.
+fn source_of(principal: &Principal) -> CoreResult<Uuid> {
+    match principal.scope(Operation::WriteRecords) {
+        Scope::Pushed { source_id } => Ok(source_id),
+        _ => Err(CoreError::Forbidden),
+    }
+}
+
+/// An item's checks, each failure naming its field under the item's path.
+pub(crate) struct Check<'a> {
+    prefix: String,
+    now: DateTime<Utc>,
+    currency: Currency,
+    refs: &'a Refs,
+}
+
+impl Check<'_> {
+    fn field(&self, name: &str) -> String {
+        format!("{}.{name}", self.prefix)
+    }
+
+    fn fail<T>(&self, name: &str, message: impl std::fmt::Display) -> CoreResult<T> {
+        Err(CoreError::bad_input(self.field(name), message))
+    }
+
+    /// Non-empty text of at most `limit` characters, trimmed.
+    fn text(&self, name: &str, value: &str, limit: usize) -> CoreResult<String> {
+        let value = value.trim();
+        if value.is_empty() {
+            return self.fail(name, "must not be empty");
+        }
+        if value.chars().count() > limit {
+            return self.fail(name, format!("must be at most {limit} characters"));
+        }
+        Ok(value.to_owned())
+    }
+
+    fn external_id(&self, value: &str) -> CoreResult<String> {
+        self.text("externalId", value, TEXT_LIMIT)
+    }
+
+    /// An event instant, at most a day in the future.
+    fn instant(&self, name: &str, at: DateTime<Utc>) -> CoreResult<i64> {
+        if at > self.now + Duration::days(1) {
+            return self.fail(name, "must not be more than a day in the future");
+        }
+        Ok(to_micros(at))
+    }
+
+    /// An event date, at most a day after today (UTC).
+    fn event_date(&self, name: &str, on: NaiveDate) -> CoreResult<NaiveDate> {
+        if on > (self.now + Duration::days(1)).date_naive() {
+            return self.fail(name, "must not be more than a day in the future");
+        }
+        Ok(on)
+    }
+
+    fn money(&self, name: &str, amount: Decimal) -> CoreResult<i64> {
+        self.currency.to_minor(amount, &self.field(name))
+    }
+
+    /// The owner a reference names; a user of another organization reads as missing.
+    fn owner(&self, owner: &OwnerRef) -> CoreResult<Uuid> {
+        let found = match (&owner.email, &owner.external_id) {
+            (Some(email), None) => self
+                .refs
+                .owners_by_email
+                .get(&crate::identity::normalize_email(email))
+                .map(|id| ("ownerEmail", *id))
+                .ok_or("ownerEmail"),
+            (None, Some(external_id)) => self
+                .refs
+                .owners_by_external_id
+                .get(external_id.trim())
+                .map(|id| ("ownerExternalId", *id))
+                .ok_or("ownerExternalId"),
+            _ => return self.fail("ownerEmail", "give ownerEmail or ownerExternalId, not both"),
+        };
+        match found {
+            Ok((_, id)) => Ok(id),
+            Err(name) => self.fail(name, "no such user in this organization"),
+        }
+    }
+
+    /// A record this partner pushed, by its external id.
+    fn pushed(&self, name: &str, table: &'static str, external_id: &str) -> CoreResult<Uuid> {
+        match self
+            .refs
+            .pushed
+            .get(&(table, external_id.trim().to_owned()))
+        {
+            Some(id) => Ok(*id),
+            None => self.fail(name, format!("no {} with this externalId", singular(table))),
+        }
+    }
+
+    fn optional_pushed(
+        &self,
+        name: &str,
+        table: &'static str,
+        external_id: Option<&str>,
+    ) -> CoreResult<Option<Uuid>> {
+        external_id
+            .map(|id| self.pushed(name, table, id))
+            .transpose()
+    }
+}
+
+fn singular(table: &str) -> &str {
+    table.strip_suffix('s').unwrap_or(table)
+}
+
+/// The users and pushed records a batch refers to, looked up with one query per kind.
+#[derive(Default)]
+pub(crate) struct Refs {
+    owners_by_email: HashMap<String, Uuid>,
+    owners_by_external_id: HashMap<String, Uuid>,
+    /// (table, external id) → id, among what this partner pushed.
+    pushed: HashMap<(&'static str, String), Uuid>,
+}
+
+impl Refs {
+    async fn load_owners<'o>(
+        &mut self,
+        conn: &DatabaseTransaction,
+        organization_id: Uuid,
+        owners: impl Iterator<Item = &'o OwnerRef>,
+    ) -> CoreResult<()> {
+        let mut emails = BTreeSet::new();
+        let mut external_ids = BTreeSet::new();
+        for owner in owners {
+            if let Some(email) = &owner.email {
+                emails.insert(crate::identity::normalize_email(email));
+            }
+            if let Some(external_id) = &owner.external_id {
+                external_ids.insert(external_id.trim().to_owned());
+            }
+        }
+        if emails.is_empty() && external_ids.is_empty() {
+            return Ok(());
+        }
+        let users: Vec<(Uuid, String, Option<String>)> = user::Entity::find()
+            .select_only()
+            .columns([
+                user::Column::Id,
+                user::Column::Email,
+                user::Column::ExternalId,
+            ])
+            .filter(user::Column::OrganizationId.eq(organization_id))
+            .filter(
+                Condition::any()
+                    .add(user::Column::Email.is_in(emails))
+                    .add(user::Column::ExternalId.is_in(external_ids)),
+            )
+            .into_tuple()
+            .all(conn)
+            .await?;
+        for (id, email, external_id) in users {
+            self.owners_by_email.insert(email, id);
+            if let Some(external_id) = external_id {
+                self.owners_by_external_id.insert(external_id, id);
+            }
+        }
+        Ok(())
+    }
+
+    /// Looks up the records of `table` this partner pushed under some external ids.
+    async fn load_pushed<'e>(
+        &mut self,
+        conn: &DatabaseTransaction,
+        organization_id: Uuid,
+        source_id: Uuid,
+        table: &'static str,
+        external_ids: impl Iterator<Item = &'e str>,
+    ) -> CoreResult<()> {
+        let wanted: BTreeSet<String> = external_ids.map(|id| id.trim().to_owned()).collect();
+        for (external_id, id) in
+            pushed_ids(conn, table, organization_id, source_id, &wanted).await?
+        {
+            self.pushed.insert((table, external_id), id);
+        }
+        Ok(())
+    }
+}
+
+/// external id → id of the rows of `table` a source pushed, among `external_ids`.
+pub(crate) async fn pushed_ids<C: ConnectionTrait>(
+    conn: &C,
+    table: &str,
+    organization_id: Uuid,
+    source_id: Uuid,
+    external_ids: &BTreeSet<String>,
+) -> CoreResult<HashMap<String, Uuid>> {
+    let mut found = HashMap::new();
+    let ids: Vec<&String> = external_ids.iter().collect();
+    for chunk in ids.chunks(5000) {
+        let mut sql = Sql::default();
+        let org = sql.param(organization_id);
+        let source = sql.param(source_id);
+        let list: Vec<String> = chunk.iter().map(|id| sql.param((*id).clone())).collect();
+        let rows = conn
+            .query_all_raw(Statement::from_sql_and_values(
+                conn.get_database_backend(),
+                format!(
+                    "SELECT id, external_id FROM {table} WHERE organization_id = {org} \
+                     AND source_id = {source} AND external_id IN ({})",
+                    list.join(", ")
+                ),
+                sql.values,
+            ))
+            .await?;
+        for row in rows {
+            found.insert(
+                row.try_get::<String>("", "external_id")?,
+                row.try_get::<Uuid>("", "id")?,
+            );
+        }
+    }
+    Ok(found)
+}

@@ -1,0 +1,308 @@
+//! Storing a batch's valid rows set-wise, and telling created, updated and unchanged
+//! rows apart from what the statements report.
+
+use std::collections::{BTreeSet, HashSet};
+
+use attain_entity::enums::AuditAction;
+use sea_orm::{ConnectionTrait, DatabaseTransaction, Statement, Value};
+use uuid::Uuid;
+
+use super::{Outcome, Upserted, pushed_ids};
+use crate::audit::{self, Writer};
+use crate::error::{CoreError, CoreResult};
+use crate::kpi::scope::Sql;
+use crate::time::now_micros;
+
+/// A table partners upsert into: its data columns (beside the key, the source columns
+/// and `updated_at`) and their names in the API, for the audit log.
+pub(crate) struct Table {
+    pub name: &'static str,
+    /// The entity's name in the audit log.
+    pub entity: &'static str,
+    pub columns: &'static [&'static str],
+    pub fields: &'static [&'static str],
+}
+
+/// A checked item: its key, its source timestamp and its data columns' values, in the
+/// order of [`Table::columns`].
+pub(crate) struct Row {
+    pub external_id: String,
+    pub source_updated_at: Option<i64>,
+    pub values: Vec<Value>,
+}
+
+/// Bound parameters per statement, under both backends' limits.
+const PARAMETERS: usize = 30_000;
+
+/// Stores the valid rows of a batch and answers every item: the rows' outcomes, the
+/// others' errors. Runs in the caller's transaction and audits what it changed.
+pub(crate) async fn write(
+    transaction: &DatabaseTransaction,
+    writer: &Writer<'_>,
+    source_id: Uuid,
+    table: &Table,
+    items: Vec<CoreResult<Row>>,
+    prefix: impl Fn(usize) -> String,
+) -> CoreResult<Vec<CoreResult<Upserted>>> {
+    let organization_id = writer.principal.organization_id;
+    let mut answers: Vec<Option<CoreResult<Upserted>>> = Vec::with_capacity(items.len());
+    let mut rows: Vec<(usize, Row)> = Vec::new();
+    let mut seen = HashSet::new();
+    for (index, item) in items.into_iter().enumerate() {
+        match item {
+            Ok(row) if !seen.insert(row.external_id.clone()) => {
+                answers.push(Some(Err(CoreError::bad_input(
+                    format!("{}.externalId", prefix(index)),
+                    "appears twice in the batch",
+                ))))
+            }
+            Ok(row) => {
+                answers.push(None);
+                rows.push((index, row));
+            }
+            Err(error) => answers.push(Some(Err(error))),
+        }
+    }
+    // The same order in every batch, so that concurrent batches lock keys in one order.
+    rows.sort_by(|(_, a), (_, b)| a.external_id.cmp(&b.external_id));
+
+    let key = Key {
+        table,
+        organization_id,
+        source_id,
+    };
+    let now = now_micros();
+    let mut created = HashSet::new();
+    let mut updated = HashSet::new();
+    let per_statement = PARAMETERS / (table.columns.len() + 6);
+    for chunk in rows.chunks(per_statement.max(1)) {
+        created.extend(key.insert(transaction, chunk, now).await?);
+        let rest: Vec<&(usize, Row)> = chunk
+            .iter()
+            .filter(|(_, row)| !created.contains(&row.external_id))
+            .collect();
+        updated.extend(key.update(transaction, &rest, now).await?);
+        let unchanged: Vec<&(usize, Row)> = rest
+            .into_iter()
+            .filter(|(_, row)| !updated.contains(&row.external_id))
+            .filter(|(_, row)| row.source_updated_at.is_some())
+            .collect();
+        key.advance_source_time(transaction, &unchanged).await?;
+    }
+
+    let external_ids: BTreeSet<String> = rows
+        .iter()
+        .map(|(_, row)| row.external_id.clone())
+        .collect();
+    let ids = pushed_ids(
+        transaction,
+        table.name,
+        organization_id,
+        source_id,
+        &external_ids,
+    )
+    .await?;
+    let ids_of = |set: &HashSet<String>| -> Vec<Uuid> {
+        set.iter()
+            .filter_map(|external_id| ids.get(external_id).copied())
+            .collect()
+    };
+    audit::record_many(
+        transaction,
+        writer,
+        AuditAction::Create,
+        table.entity,
+        &ids_of(&created),
+        table.fields,
+    )
+    .await?;
+    audit::record_many(
+        transaction,
+        writer,
+        AuditAction::Update,
+        table.entity,
+        &ids_of(&updated),
+        table.fields,
+    )
+    .await?;
+
+    for (index, row) in rows {
+        let id = ids
+            .get(&row.external_id)
+            .copied()
+            .ok_or_else(|| anyhow::anyhow!("an upserted {} is not stored", table.entity))?;
+        let outcome = if created.contains(&row.external_id) {
+            Outcome::Created
+        } else if updated.contains(&row.external_id) {
+            Outcome::Updated
+        } else {
+            Outcome::Unchanged
+        };
+        answers[index] = Some(Ok(Upserted { id, outcome }));
+    }
+    Ok(answers.into_iter().flatten().collect())
+}
+
+/// The rows of one partner in one table.
+struct Key<'a> {
+    table: &'a Table,
+    organization_id: Uuid,
+    source_id: Uuid,
+}
+
+impl Key<'_> {
+    /// Inserts the rows whose key is not stored; answers their external ids.
+    async fn insert(
+        &self,
+        conn: &DatabaseTransaction,
+        rows: &[(usize, Row)],
+        now: i64,
+    ) -> CoreResult<HashSet<String>> {
+        if rows.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let mut sql = Sql::default();
+        let tuples: Vec<String> = rows
+            .iter()
+            .map(|(_, row)| {
+                let mut values = vec![
+                    sql.param(self.organization_id),
+                    sql.param(Uuid::now_v7()),
+                    sql.param(self.source_id),
+                    sql.param(row.external_id.clone()),
+                    sql.param(row.source_updated_at),
+                    sql.param(now),
+                ];
+                values.extend(row.values.iter().map(|value| sql.param(value.clone())));
+                format!("({})", values.join(", "))
+            })
+            .collect();
+        let text = format!(
+            "INSERT INTO {} (organization_id, id, source_id, external_id, source_updated_at, \
+             updated_at, {}) VALUES {} \
+             ON CONFLICT (organization_id, source_id, external_id) DO NOTHING \
+             RETURNING external_id",
+            self.table.name,
+            self.table.columns.join(", "),
+            tuples.join(", ")
+        );
+        self.returning(conn, text, sql.values).await
+    }
+
+    /// Updates the stored rows whose content differs, unless the stored source time is
+    /// newer; answers their external ids.
+    async fn update(
+        &self,
+        conn: &DatabaseTransaction,
+        rows: &[&(usize, Row)],
+        now: i64,
+    ) -> CoreResult<HashSet<String>> {
+        if rows.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let t = self.table.name;
+        let mut sql = Sql::default();
+        let tuples: Vec<String> = rows
+            .iter()
+            .map(|(_, row)| {
+                let mut values = vec![
+                    sql.param(row.external_id.clone()),
+                    sql.param(row.source_updated_at),
+                ];
+                values.extend(row.values.iter().map(|value| sql.param(value.clone())));
+                format!("({})", values.join(", "))
+            })
+            .collect();
+        let columns = self.table.columns;
+        let incoming: Vec<String> = columns.iter().map(|c| format!("x_{c}")).collect();
+        let assignments: Vec<String> = columns.iter().map(|c| format!("{c} = v.x_{c}")).collect();
+        let differs: Vec<String> = columns
+            .iter()
+            .map(|c| format!("{t}.{c} IS DISTINCT FROM v.x_{c}"))
+            .collect();
+        let now = sql.param(now);
+        let keys = self.condition(&mut sql);
+        let text = format!(
+            "WITH v (x_external_id, x_source_updated_at, {}) AS (VALUES {}) \
+             UPDATE {t} SET {}, \
+             source_updated_at = COALESCE(v.x_source_updated_at, {t}.source_updated_at), \
+             updated_at = {now} \
+             FROM v WHERE {keys} \
+             AND (v.x_source_updated_at IS NULL OR {t}.source_updated_at IS NULL \
+                  OR v.x_source_updated_at >= {t}.source_updated_at) \
+             AND ({}) \
+             RETURNING external_id",
+            incoming.join(", "),
+            tuples.join(", "),
+            assignments.join(", "),
+            differs.join(" OR ")
+        );
+        self.returning(conn, text, sql.values).await
+    }
+
+    /// Records a newer source time on rows whose content it did not change, so that a
+    /// later delivery of an older version cannot overwrite them.
+    async fn advance_source_time(
+        &self,
+        conn: &DatabaseTransaction,
+        rows: &[&(usize, Row)],
+    ) -> CoreResult<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let t = self.table.name;
+        let mut sql = Sql::default();
+        let tuples: Vec<String> = rows
+            .iter()
+            .map(|(_, row)| {
+                format!(
+                    "({}, {})",
+                    sql.param(row.external_id.clone()),
+                    sql.param(row.source_updated_at)
+                )
+            })
+            .collect();
+        let keys = self.condition(&mut sql);
+        let text = format!(
+            "WITH v (x_external_id, x_source_updated_at) AS (VALUES {}) \
+             UPDATE {t} SET source_updated_at = v.x_source_updated_at FROM v WHERE {keys} \
+             AND ({t}.source_updated_at IS NULL OR v.x_source_updated_at > {t}.source_updated_at)",
+            tuples.join(", ")
+        );
+        conn.execute_raw(Statement::from_sql_and_values(
+            conn.get_database_backend(),
+            text,
+            sql.values,
+        ))
+        .await?;
+        Ok(())
+    }
+
+    /// The stored row of each `v` row.
+    fn condition(&self, sql: &mut Sql) -> String {
+        let t = self.table.name;
+        format!(
+            "{t}.organization_id = {} AND {t}.source_id = {} AND {t}.external_id = v.x_external_id",
+            sql.param(self.organization_id),
+            sql.param(self.source_id)
+        )
+    }
+
+    async fn returning(
+        &self,
+        conn: &DatabaseTransaction,
+        text: String,
+        values: Vec<Value>,
+    ) -> CoreResult<HashSet<String>> {
+        let rows = conn
+            .query_all_raw(Statement::from_sql_and_values(
+                conn.get_database_backend(),
+                text,
+                values,
+            ))
+            .await?;
+        rows.iter()
+            .map(|row| Ok(row.try_get::<String>("", "external_id")?))
+            .collect()
+    }
+}

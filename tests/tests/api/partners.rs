@@ -1,0 +1,574 @@
+//! Partner clients and their upserts: credentials shown once, rotated and revoked;
+//! batches answered per item; replays, concurrent replays and late deliveries that store
+//! nothing twice and never overwrite newer data; every field rule; partners apart.
+
+use attain_core::import::ImportReport;
+use futures_util::future::join_all;
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::{TestApp, error_code, mint_token, spawn_app};
+
+const CREATE: &str = r#"mutation($name: String!) { createPartnerClient(name: $name) {
+  secret client { id name active } } }"#;
+const TOKEN: &str = r#"mutation($id: ID!, $secret: String!) { partnerToken(clientId: $id, secret: $secret) {
+  token expiresAt } }"#;
+const CUSTOMERS: &str = r#"mutation($items: [CustomerUpsert!]!) { upsertCustomers(items: $items) {
+  index externalId status id error { code message field } } }"#;
+const DEALS: &str = r#"mutation($items: [DealUpsert!]!) { upsertDeals(items: $items) {
+  index externalId status id error { code message field } } }"#;
+const LEADS: &str = r#"mutation($items: [LeadUpsert!]!) { upsertLeads(items: $items) {
+  index externalId status id error { code message field } } }"#;
+const INVOICES: &str = r#"mutation($items: [InvoiceUpsert!]!) { upsertInvoices(items: $items) {
+  index externalId status id error { code message field } } }"#;
+const PAYMENTS: &str = r#"mutation($items: [PaymentUpsert!]!) { upsertPayments(items: $items) {
+  index externalId status id error { code message field } } }"#;
+const LIST_DEALS: &str = r#"query($filter: RecordFilter) { deals(filter: $filter) { totalCount
+  nodes { id name amount status closedAt ownerId provenance { externalId sourceUpdatedAt } } } }"#;
+
+struct Partner {
+    id: String,
+    secret: String,
+    token: String,
+}
+
+async fn setup() -> (TestApp, ImportReport, String) {
+    let app = spawn_app().await;
+    let report = app.small_org().await;
+    let admin = user_token(&report, "adm", "ADMIN");
+    (app, report, admin)
+}
+
+fn user_token(report: &ImportReport, user: &str, role: &str) -> String {
+    mint_token(
+        report.organization_id,
+        report.id("users", user).unwrap(),
+        role,
+    )
+}
+
+async fn exchange(app: &TestApp, id: &str, secret: &str) -> Value {
+    app.graphql(TOKEN, json!({ "id": id, "secret": secret }), None)
+        .await
+        .1
+}
+
+async fn partner(app: &TestApp, admin: &str, name: &str) -> Partner {
+    let (_, body) = app
+        .graphql(CREATE, json!({ "name": name }), Some(admin))
+        .await;
+    let created = &body["data"]["createPartnerClient"];
+    let id = created["client"]["id"]
+        .as_str()
+        .expect("a client")
+        .to_owned();
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    let token = exchange(app, &id, &secret).await["data"]["partnerToken"]["token"]
+        .as_str()
+        .expect("a partner token")
+        .to_owned();
+    Partner { id, secret, token }
+}
+
+fn customer(external_id: &str) -> Value {
+    json!({ "externalId": external_id, "name": format!("Customer {external_id}"), "segment": "SMB",
+            "ownerEmail": "rep1@small.example", "createdAt": "2026-01-05T08:00:00Z" })
+}
+
+fn deal(external_id: &str, customer: &str, amount: &str) -> Value {
+    json!({ "externalId": external_id, "ownerEmail": "rep1@small.example",
+            "customerExternalId": customer, "name": format!("Deal {external_id}"), "amount": amount,
+            "stage": "WON", "status": "WON", "createdAt": "2026-01-10T08:00:00Z",
+            "closedAt": "2026-02-10T08:00:00Z" })
+}
+
+fn with(mut item: Value, changes: Value) -> Value {
+    for (key, value) in changes.as_object().unwrap() {
+        item[key] = value.clone();
+    }
+    item
+}
+
+async fn upsert(app: &TestApp, mutation: &str, items: Value, token: &str) -> Vec<Value> {
+    let (_, body) = app
+        .graphql(mutation, json!({ "items": items }), Some(token))
+        .await;
+    let field = body["data"]
+        .as_object()
+        .and_then(|data| data.values().next())
+        .unwrap_or_else(|| panic!("no results: {body}"));
+    field.as_array().unwrap().clone()
+}
+
+fn statuses(results: &[Value]) -> Vec<&str> {
+    results
+        .iter()
+        .map(|result| result["status"].as_str().unwrap())
+        .collect()
+}
+
+async fn count(app: &TestApp, table: &str, organization: Uuid) -> i64 {
+    app.db
+        .query_one_raw(Statement::from_sql_and_values(
+            app.db.get_database_backend(),
+            format!("SELECT COUNT(*) AS n FROM {table} WHERE organization_id = $1"),
+            [organization.into()],
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "n")
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_partner_client_is_created_exchanged_rotated_and_revoked() {
+    let (app, report, admin) = setup().await;
+    let p = partner(&app, &admin, "ERP").await;
+
+    let (_, me) = app
+        .graphql("{ me { id role user { id } } }", json!({}), Some(&p.token))
+        .await;
+    assert_eq!(me["data"]["me"]["role"], "PARTNER");
+    assert_eq!(me["data"]["me"]["id"], p.id);
+    assert!(me["data"]["me"]["user"].is_null());
+
+    let wrong = exchange(&app, &p.id, "not the secret").await;
+    assert_eq!(error_code(&wrong), "UNAUTHENTICATED");
+    let unknown = exchange(&app, &Uuid::now_v7().to_string(), &p.secret).await;
+    assert_eq!(error_code(&unknown), "UNAUTHENTICATED");
+
+    // Only admins manage partner clients; the list never shows a secret.
+    let rep = user_token(&report, "rep-1", "REP");
+    let (_, denied) = app
+        .graphql(CREATE, json!({ "name": "x" }), Some(&rep))
+        .await;
+    assert_eq!(error_code(&denied), "FORBIDDEN");
+    let (_, listed) = app
+        .graphql(
+            "{ partnerClients { totalCount nodes { id name active } } }",
+            json!({}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(listed["data"]["partnerClients"]["totalCount"], 1);
+    assert!(!listed.to_string().contains(&p.secret));
+    let stored: Option<String> = app
+        .db
+        .query_one_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT secret_hash FROM sources WHERE kind = 'PARTNER'",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "secret_hash")
+        .unwrap();
+    let stored = stored.unwrap();
+    assert!(stored.starts_with("$argon2id$") && !stored.contains(&p.secret));
+
+    let (_, rotated) = app
+        .graphql(
+            "mutation($id: ID!) { rotatePartnerClientSecret(id: $id) { secret } }",
+            json!({ "id": p.id }),
+            Some(&admin),
+        )
+        .await;
+    let new_secret = rotated["data"]["rotatePartnerClientSecret"]["secret"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        error_code(&exchange(&app, &p.id, &p.secret).await),
+        "UNAUTHENTICATED"
+    );
+    assert!(exchange(&app, &p.id, new_secret).await["data"]["partnerToken"]["token"].is_string());
+
+    let (_, revoked) = app
+        .graphql(
+            "mutation($id: ID!) { revokePartnerClient(id: $id) { active revokedAt } }",
+            json!({ "id": p.id }),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(revoked["data"]["revokePartnerClient"]["active"], false);
+    let (_, after) = app
+        .graphql("{ me { id } }", json!({}), Some(&p.token))
+        .await;
+    assert_eq!(error_code(&after), "UNAUTHENTICATED");
+    assert_eq!(
+        error_code(&exchange(&app, &p.id, new_secret).await),
+        "UNAUTHENTICATED"
+    );
+}
+
+#[tokio::test]
+async fn upserts_create_update_and_leave_unchanged() {
+    let (app, _report, admin) = setup().await;
+    let p = partner(&app, &admin, "Shop").await;
+    let created = upsert(&app, CUSTOMERS, json!([customer("c-1")]), &p.token).await;
+    assert_eq!(statuses(&created), ["CREATED"]);
+
+    let first = deal("d-1", "c-1", "1000.00");
+    assert_eq!(
+        statuses(&upsert(&app, DEALS, json!([first.clone()]), &p.token).await),
+        ["CREATED"]
+    );
+    // A replay changes nothing; the id stays.
+    let replayed = upsert(&app, DEALS, json!([first.clone()]), &p.token).await;
+    assert_eq!(statuses(&replayed), ["UNCHANGED"]);
+
+    // No source time: the new content applies.
+    let changed = with(first.clone(), json!({ "amount": "1200.00" }));
+    let updated = upsert(&app, DEALS, json!([changed]), &p.token).await;
+    assert_eq!(statuses(&updated), ["UPDATED"]);
+    assert_eq!(updated[0]["id"], replayed[0]["id"]);
+
+    // Source times: newer applies, older never overwrites, equal applies only when the
+    // content differs.
+    let at = |time: &str, amount: &str| {
+        with(
+            first.clone(),
+            json!({ "amount": amount, "sourceUpdatedAt": time }),
+        )
+    };
+    let steps = [
+        (at("2026-03-01T00:00:00Z", "1300.00"), "UPDATED", "1300.00"),
+        (at("2026-02-01T00:00:00Z", "900.00"), "UNCHANGED", "1300.00"),
+        (
+            at("2026-03-01T00:00:00Z", "1300.00"),
+            "UNCHANGED",
+            "1300.00",
+        ),
+        (at("2026-03-01T00:00:00Z", "1350.00"), "UPDATED", "1350.00"),
+        // A newer time with the same content is remembered, so a later delivery of an
+        // older version cannot apply.
+        (
+            at("2026-05-01T00:00:00Z", "1350.00"),
+            "UNCHANGED",
+            "1350.00",
+        ),
+        (at("2026-04-01T00:00:00Z", "1.00"), "UNCHANGED", "1350.00"),
+    ];
+    for (item, expected, amount) in steps {
+        let results = upsert(&app, DEALS, json!([item.clone()]), &p.token).await;
+        assert_eq!(statuses(&results), [expected], "{item}");
+        let (_, listed) = app.graphql(LIST_DEALS, json!({}), Some(&p.token)).await;
+        assert_eq!(
+            listed["data"]["deals"]["nodes"][0]["amount"], amount,
+            "{item}"
+        );
+    }
+    let (_, listed) = app.graphql(LIST_DEALS, json!({}), Some(&p.token)).await;
+    assert_eq!(listed["data"]["deals"]["totalCount"], 1);
+    assert_eq!(
+        listed["data"]["deals"]["nodes"][0]["provenance"]["sourceUpdatedAt"],
+        "2026-05-01T00:00:00Z"
+    );
+
+    // Every kind of record takes the same path.
+    let lead = json!({ "externalId": "l-1", "ownerEmail": "rep1@small.example", "leadSource": "REFERRAL",
+                       "status": "CONVERTED", "createdAt": "2026-01-02T00:00:00Z",
+                       "convertedAt": "2026-01-05T00:00:00Z", "customerExternalId": "c-1" });
+    assert_eq!(
+        statuses(&upsert(&app, LEADS, json!([lead]), &p.token).await),
+        ["CREATED"]
+    );
+    let invoice = json!({ "externalId": "i-1", "ownerEmail": "rep1@small.example", "customerExternalId": "c-1",
+                          "dealExternalId": "d-1", "amount": "1350.00", "dueOn": "2026-03-31" });
+    assert_eq!(
+        statuses(
+            &upsert(
+                &app,
+                INVOICES,
+                json!([invoice.clone(), with(invoice, json!({"externalId": "i-2"}))]),
+                &p.token
+            )
+            .await
+        ),
+        ["CREATED", "CREATED"]
+    );
+    let payment = json!({ "externalId": "p-1", "invoiceExternalId": "i-1", "amount": "500.00",
+                          "receivedOn": "2026-03-15" });
+    assert_eq!(
+        statuses(&upsert(&app, PAYMENTS, json!([payment.clone()]), &p.token).await),
+        ["CREATED"]
+    );
+    assert_eq!(
+        statuses(
+            &upsert(
+                &app,
+                PAYMENTS,
+                json!([with(payment, json!({"amount": "450.00"}))]),
+                &p.token
+            )
+            .await
+        ),
+        ["UPDATED"]
+    );
+    let (_, paid) = app
+        .graphql(
+            "{ payments { totalCount nodes { amount receivedOn } } invoices { totalCount } leads { nodes { status customerId } } }",
+            json!({}),
+            Some(&p.token),
+        )
+        .await;
+    assert_eq!(paid["data"]["payments"]["nodes"][0]["amount"], "450.00");
+    assert_eq!(paid["data"]["invoices"]["totalCount"], 2);
+    assert_eq!(
+        paid["data"]["leads"]["nodes"][0]["customerId"],
+        created[0]["id"]
+    );
+
+    // The audit log names the partner for each change.
+    let (_, audit) = app
+        .graphql(
+            "{ auditLog(entity: \"deal\") { totalCount nodes { actorKind actorId action } } }",
+            json!({}),
+            Some(&admin),
+        )
+        .await;
+    let entries = audit["data"]["auditLog"]["nodes"].as_array().unwrap();
+    assert_eq!(audit["data"]["auditLog"]["totalCount"], 4, "{audit}");
+    assert!(
+        entries
+            .iter()
+            .all(|e| e["actorKind"] == "PARTNER" && e["actorId"] == p.id.as_str())
+    );
+}
+
+#[tokio::test]
+async fn a_batch_stores_its_good_items_and_names_each_bad_ones_field() {
+    let (app, report, admin) = setup().await;
+    let p = partner(&app, &admin, "CRM").await;
+    upsert(
+        &app,
+        CUSTOMERS,
+        json!([customer("c-1"), customer("c-2")]),
+        &p.token,
+    )
+    .await;
+    let good = deal("ok-1", "c-1", "10.00");
+    let cases = [
+        (json!({ "amount": "-1.00" }), "amount"),
+        (json!({ "amount": "1000000000000.01" }), "amount"),
+        (json!({ "amount": "1.005" }), "amount"),
+        (json!({ "cost": "-5" }), "cost"),
+        (json!({ "closedAt": null }), "closedAt"),
+        (json!({ "stage": "NEGOTIATION" }), "status"),
+        (json!({ "stage": "PROPOSAL", "status": "OPEN" }), "closedAt"),
+        (json!({ "closedAt": "2026-01-01T00:00:00Z" }), "closedAt"),
+        (
+            json!({ "createdAt": "2099-01-01T00:00:00Z", "closedAt": null, "stage": "PROSPECTING", "status": "OPEN" }),
+            "createdAt",
+        ),
+        (json!({ "name": "x".repeat(201) }), "name"),
+        (json!({ "name": "  " }), "name"),
+        (json!({ "externalId": "" }), "externalId"),
+        (
+            json!({ "ownerEmail": "nobody@small.example" }),
+            "ownerEmail",
+        ),
+        (json!({ "ownerEmail": null }), "ownerEmail"),
+        (json!({ "ownerExternalId": "emp-1" }), "ownerEmail"),
+        (
+            json!({ "customerExternalId": "c-unknown" }),
+            "customerExternalId",
+        ),
+        (json!({ "leadExternalId": "l-unknown" }), "leadExternalId"),
+        (json!({ "externalId": "ok-1" }), "externalId"),
+    ];
+    let mut items = vec![good.clone()];
+    for (index, (changes, _)) in cases.iter().enumerate() {
+        let item = with(
+            deal(&format!("bad-{index}"), "c-1", "10.00"),
+            changes.clone(),
+        );
+        items.push(item);
+    }
+    items.push(deal("ok-2", "c-2", "20.00"));
+    let results = upsert(&app, DEALS, json!(items), &p.token).await;
+    assert_eq!(results.len(), cases.len() + 2);
+    assert_eq!(results[0]["status"], "CREATED");
+    assert_eq!(results[cases.len() + 1]["status"], "CREATED");
+    for (index, (changes, field)) in cases.iter().enumerate() {
+        let result = &results[index + 1];
+        assert_eq!(result["status"], "REJECTED", "{changes}: {result}");
+        assert_eq!(result["error"]["code"], "BAD_USER_INPUT", "{changes}");
+        assert_eq!(
+            result["error"]["field"],
+            format!("items[{}].{field}", index + 1),
+            "{changes}: {result}"
+        );
+        assert!(result["id"].is_null());
+    }
+    assert_eq!(count(&app, "deals", report.organization_id).await, 2);
+
+    // Leads, invoices and payments keep their own rules.
+    let lead = json!({ "externalId": "l-1", "ownerEmail": "rep1@small.example", "leadSource": "EVENT",
+                       "status": "CONVERTED", "createdAt": "2026-01-02T00:00:00Z" });
+    let results = upsert(&app, LEADS, json!([lead.clone(),
+        with(lead.clone(), json!({ "externalId": "l-2", "status": "OPEN", "convertedAt": "2026-01-03T00:00:00Z" })),
+        with(lead, json!({ "externalId": "l-3", "convertedAt": "2026-01-01T00:00:00Z" }))]), &p.token).await;
+    let fields: Vec<&Value> = results.iter().map(|r| &r["error"]["field"]).collect();
+    assert_eq!(
+        fields,
+        [
+            "items[0].convertedAt",
+            "items[1].convertedAt",
+            "items[2].convertedAt"
+        ]
+    );
+    let payment = json!({ "externalId": "p-1", "invoiceExternalId": "i-unknown", "amount": "1.00",
+                          "receivedOn": "2099-01-01" });
+    let results = upsert(&app, PAYMENTS, json!([payment]), &p.token).await;
+    assert_eq!(results[0]["error"]["field"], "items[0].invoiceExternalId");
+
+    // An unknown enum value, an empty batch and an oversized one are refused whole.
+    let (_, unknown) = app
+        .graphql(
+            DEALS,
+            json!({ "items": [with(good.clone(), json!({ "stage": "MAYBE" }))] }),
+            Some(&p.token),
+        )
+        .await;
+    assert!(
+        unknown["data"].is_null() && !unknown["errors"][0]["message"].as_str().unwrap().is_empty()
+    );
+    let (_, empty) = app
+        .graphql(DEALS, json!({ "items": [] }), Some(&p.token))
+        .await;
+    assert_eq!(error_code(&empty), "BAD_USER_INPUT");
+    assert_eq!(empty["errors"][0]["extensions"]["field"], "items");
+    let many: Vec<Value> = (0..1001)
+        .map(|i| deal(&format!("m-{i}"), "c-1", "1"))
+        .collect();
+    let (_, oversized) = app
+        .graphql(DEALS, json!({ "items": many }), Some(&p.token))
+        .await;
+    assert_eq!(error_code(&oversized), "BAD_USER_INPUT");
+    assert_eq!(count(&app, "deals", report.organization_id).await, 2);
+}
+
+#[tokio::test]
+async fn ten_concurrent_replays_of_a_batch_store_each_record_once() {
+    let (app, report, admin) = setup().await;
+    let p = partner(&app, &admin, "ERP").await;
+    let customers: Vec<Value> = (0..40).map(|i| customer(&format!("c-{i}"))).collect();
+    let deals: Vec<Value> = (0..40)
+        .map(|i| deal(&format!("d-{i}"), &format!("c-{i}"), "99.50"))
+        .collect();
+    let customers = json!(customers);
+    let deals = json!(deals);
+    let replays = (0..10).map(|_| async {
+        let first = upsert(&app, CUSTOMERS, customers.clone(), &p.token).await;
+        let second = upsert(&app, DEALS, deals.clone(), &p.token).await;
+        (first, second)
+    });
+    let answers = join_all(replays).await;
+    for table in ["customers", "deals"] {
+        assert_eq!(
+            count(&app, table, report.organization_id).await,
+            40,
+            "{table}"
+        );
+    }
+    for index in 0..40 {
+        for pick in [0usize, 1] {
+            let outcomes: Vec<&str> = answers
+                .iter()
+                .map(|answer| {
+                    let results = if pick == 0 { &answer.0 } else { &answer.1 };
+                    results[index]["status"].as_str().unwrap()
+                })
+                .collect();
+            assert_eq!(
+                outcomes.iter().filter(|s| **s == "CREATED").count(),
+                1,
+                "{outcomes:?}"
+            );
+            assert!(
+                outcomes
+                    .iter()
+                    .all(|s| *s == "CREATED" || *s == "UNCHANGED")
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_partner_sees_and_references_only_what_it_pushed() {
+    let (app, report, admin) = setup().await;
+    let erp = partner(&app, &admin, "ERP").await;
+    let shop = partner(&app, &admin, "Shop").await;
+    upsert(&app, CUSTOMERS, json!([customer("c-1")]), &erp.token).await;
+    upsert(
+        &app,
+        DEALS,
+        json!([deal("d-1", "c-1", "10.00")]),
+        &erp.token,
+    )
+    .await;
+
+    let (_, theirs) = app.graphql(LIST_DEALS, json!({}), Some(&shop.token)).await;
+    assert_eq!(theirs["data"]["deals"]["totalCount"], 0);
+    // The shop cannot reach the ERP's customer by its external id…
+    let results = upsert(
+        &app,
+        DEALS,
+        json!([deal("d-1", "c-1", "10.00")]),
+        &shop.token,
+    )
+    .await;
+    assert_eq!(results[0]["error"]["field"], "items[0].customerExternalId");
+    // …and its own "c-1" is a record of its own.
+    let created = upsert(&app, CUSTOMERS, json!([customer("c-1")]), &shop.token).await;
+    assert_eq!(statuses(&created), ["CREATED"]);
+    assert_eq!(count(&app, "customers", report.organization_id).await, 2);
+
+    // Users see pushed records by their scope: the owner and the admin do, the other rep
+    // does not, the analyst without names; partners read no scorecards.
+    let (_, owner) = app
+        .graphql(
+            LIST_DEALS,
+            json!({}),
+            Some(&user_token(&report, "rep-1", "REP")),
+        )
+        .await;
+    assert_eq!(owner["data"]["deals"]["totalCount"], 1);
+    let (_, peer) = app
+        .graphql(
+            LIST_DEALS,
+            json!({}),
+            Some(&user_token(&report, "rep-2", "REP")),
+        )
+        .await;
+    assert_eq!(peer["data"]["deals"]["totalCount"], 0);
+    let (_, analyst) = app
+        .graphql(
+            LIST_DEALS,
+            json!({}),
+            Some(&user_token(&report, "ana", "ANALYST")),
+        )
+        .await;
+    assert!(analyst["data"]["deals"]["nodes"][0]["name"].is_null());
+    assert_eq!(analyst["data"]["deals"]["nodes"][0]["amount"], "10.00");
+    let (_, figures) = app
+        .graphql(
+            "{ kpis(subject: { kind: ORG }, period: \"FY2026\", keys: [REVENUE]) { values { value } } }",
+            json!({}),
+            Some(&erp.token),
+        )
+        .await;
+    assert_eq!(error_code(&figures), "NOT_FOUND");
+
+    // Users cannot upsert by a partner's keys.
+    let (_, denied) = app
+        .graphql(
+            DEALS,
+            json!({ "items": [deal("d-2", "c-1", "1")] }),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(error_code(&denied), "FORBIDDEN");
+}
