@@ -339,6 +339,8 @@ async fn store(
     prefix: impl Fn(usize) -> String,
 ) -> CoreResult<Vec<CoreResult<Logged>>> {
     let principal = writer.principal;
+    // Roles that log no activities at all (analysts, partners) are refused whole.
+    principal.require(Operation::WriteActivities)?;
     let organization_id = principal.organization_id;
     let mut results: Vec<Option<CoreResult<Logged>>> = inputs.iter().map(|_| None).collect();
     let reject = |results: &mut Vec<Option<CoreResult<Logged>>>, index: usize, error: CoreError| {

@@ -11,14 +11,25 @@ use uuid::Uuid;
 
 use crate::helpers::{TestApp, error_code, fixture_text, mint_token, spawn_app};
 
-const ACTORS: [&str; 7] = [
+const ACTORS: [&str; 8] = [
     "admin",
     "manager_in",
     "manager_out",
     "rep",
     "analyst",
     "other_admin",
+    "partner",
     "anonymous",
+];
+
+/// Fields whose answer is a list the caller's scope filters: an empty one is `EMPTY`.
+const LISTS: [&str; 6] = [
+    "customers",
+    "leads",
+    "deals",
+    "invoices",
+    "payments",
+    "partnerClients",
 ];
 
 struct Row {
@@ -143,6 +154,30 @@ fn request(field: &str, subject: &Value) -> (String, Value) {
             "mutation($id: ID!) { deleteActivity(id: $id) { id } }".to_owned(),
             json!({ "id": subject["activity"] }),
         ),
+        "customers" | "leads" | "deals" | "invoices" | "payments" => (
+            format!("query($f: RecordFilter) {{ {field}(filter: $f, first: 1) {{ totalCount }} }}"),
+            json!({ "f": { "ownerId": subject["id"] } }),
+        ),
+        "partnerClients" => ("{ partnerClients(first: 1) { totalCount } }".to_owned(), json!({})),
+        "createPartnerClient" => (
+            r#"mutation { createPartnerClient(name: "Matrix ERP") { secret } }"#.to_owned(),
+            json!({}),
+        ),
+        "rotatePartnerClientSecret" | "revokePartnerClient" => (
+            format!("mutation($id: ID!) {{ {field}(id: $id) {{ __typename }} }}"),
+            json!({ "id": subject["id"] }),
+        ),
+        "partnerToken" => (
+            r#"mutation($id: ID!) { partnerToken(clientId: $id, secret: "wrong") { token } }"#.to_owned(),
+            json!({ "id": subject["partner"] }),
+        ),
+        "upsertCustomers" | "upsertLeads" | "upsertDeals" | "upsertInvoices" | "upsertPayments" => {
+            let (input, item) = pushed_item(field);
+            (
+                format!("mutation($i: [{input}!]!) {{ {field}(items: $i) {{ status error {{ code }} }} }}"),
+                json!({ "i": [item] }),
+            )
+        }
         "topPerformers" => (
             r#"{ topPerformers(kpi: REVENUE, percentTop: "50", consecutivePeriods: 1, periodKind: MONTH) { repId } }"#.to_owned(),
             json!({}),
@@ -151,7 +186,50 @@ fn request(field: &str, subject: &Value) -> (String, Value) {
     }
 }
 
-fn subject(target: &str, ours: &ImportReport, theirs: &ImportReport) -> Value {
+/// The records the partner pushes before the table runs (owned by rep-01), and the item
+/// each upsert row sends again.
+fn pushed_item(field: &str) -> (&'static str, Value) {
+    let owner = "HR-1001";
+    match field {
+        "upsertCustomers" => (
+            "CustomerUpsert",
+            json!({ "externalId": "c-matrix", "name": "Matrix Co", "segment": "SMB",
+            "ownerExternalId": owner, "createdAt": "2025-06-01T00:00:00Z" }),
+        ),
+        "upsertLeads" => (
+            "LeadUpsert",
+            json!({ "externalId": "l-matrix", "ownerExternalId": owner, "leadSource": "PARTNER",
+            "status": "OPEN", "createdAt": "2025-06-01T00:00:00Z" }),
+        ),
+        "upsertDeals" => (
+            "DealUpsert",
+            json!({ "externalId": "d-matrix", "ownerExternalId": owner, "customerExternalId": "c-matrix",
+            "name": "Matrix deal", "amount": "10.00", "stage": "PROSPECTING", "status": "OPEN",
+            "createdAt": "2025-06-01T00:00:00Z" }),
+        ),
+        "upsertInvoices" => (
+            "InvoiceUpsert",
+            json!({ "externalId": "i-matrix", "ownerExternalId": owner,
+            "customerExternalId": "c-matrix", "amount": "10.00", "dueOn": "2025-07-01" }),
+        ),
+        "upsertPayments" => (
+            "PaymentUpsert",
+            json!({ "externalId": "p-matrix", "invoiceExternalId": "i-matrix",
+            "amount": "10.00", "receivedOn": "2025-06-15" }),
+        ),
+        other => panic!("no item for {other}"),
+    }
+}
+
+/// The partner clients of the table: ours (the `partner` actor's), and one of each
+/// organization for the rows that rotate and revoke.
+struct Clients {
+    actor: String,
+    own: String,
+    other_org: String,
+}
+
+fn subject(target: &str, ours: &ImportReport, theirs: &ImportReport, clients: &Clients) -> Value {
     let rep = |report: &ImportReport, id: &str| json!({ "kind": "REP", "id": report.id("users", id).unwrap().to_string() });
     let team = |report: &ImportReport, id: &str| json!({ "kind": "TEAM", "id": report.id("teams", id).unwrap().to_string() });
     match target {
@@ -167,6 +245,9 @@ fn subject(target: &str, ours: &ImportReport, theirs: &ImportReport) -> Value {
         "team:other_org" => team(theirs, "team-shanghai"),
         "team:missing" => json!({ "kind": "TEAM", "id": Uuid::now_v7().to_string() }),
         "org" => json!({ "kind": "ORG" }),
+        "client:own" => json!({ "id": clients.own }),
+        "client:other_org" => json!({ "id": clients.other_org }),
+        "client:missing" => json!({ "id": Uuid::now_v7().to_string() }),
         other => panic!("unknown target {other}"),
     }
 }
@@ -199,8 +280,11 @@ async fn outcome(app: &TestApp, token: Option<&str>, field: &str, subject: &Valu
     if !body["errors"].as_array().is_none_or(Vec::is_empty) {
         return error_code(&body).to_owned();
     }
+    if LISTS.contains(&field) && body["data"][field]["totalCount"] == 0 {
+        return "EMPTY".to_owned();
+    }
     // A batch answers per item.
-    match body["data"]["logActivities"][0]["error"]["code"].as_str() {
+    match body["data"][field][0]["error"]["code"].as_str() {
         Some(code) => code.to_owned(),
         None => "OK".to_owned(),
     }
@@ -219,7 +303,7 @@ async fn every_cell_of_the_access_matrix_holds() {
             role,
         ))
     };
-    let tokens: BTreeMap<&str, Option<String>> = BTreeMap::from([
+    let mut tokens: BTreeMap<&str, Option<String>> = BTreeMap::from([
         ("admin", token(&ours, "adm-01", "ADMIN")),
         ("manager_in", token(&ours, "mgr-02", "MANAGER")),
         ("manager_out", token(&ours, "mgr-03", "MANAGER")),
@@ -228,10 +312,61 @@ async fn every_cell_of_the_access_matrix_holds() {
         ("other_admin", token(&theirs, "adm-01", "ADMIN")),
         ("anonymous", None),
     ]);
+    let create = |admin: Option<String>| {
+        let app = &app;
+        async move {
+            let (_, body) = app
+                .graphql(
+                    r#"mutation { createPartnerClient(name: "ERP") { secret client { id } } }"#,
+                    json!({}),
+                    admin.as_deref(),
+                )
+                .await;
+            let created = &body["data"]["createPartnerClient"];
+            (
+                created["client"]["id"].as_str().unwrap().to_owned(),
+                created["secret"].as_str().unwrap().to_owned(),
+            )
+        }
+    };
+    let (actor, secret) = create(tokens["admin"].clone()).await;
+    let clients = Clients {
+        actor,
+        own: create(tokens["admin"].clone()).await.0,
+        other_org: create(tokens["other_admin"].clone()).await.0,
+    };
+    let (_, exchanged) = app
+        .graphql(
+            "mutation($id: ID!, $s: String!) { partnerToken(clientId: $id, secret: $s) { token } }",
+            json!({ "id": clients.actor, "s": secret }),
+            None,
+        )
+        .await;
+    let partner = exchanged["data"]["partnerToken"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for field in [
+        "upsertCustomers",
+        "upsertLeads",
+        "upsertDeals",
+        "upsertInvoices",
+        "upsertPayments",
+    ] {
+        assert_eq!(
+            outcome(&app, Some(&partner), field, &Value::Null).await,
+            "OK",
+            "{field}"
+        );
+    }
+    tokens.insert("partner", Some(partner));
     let mut failures = Vec::new();
     let mut cells = 0;
     for row in table() {
-        let subject = subject(&row.target, &ours, &theirs);
+        let mut subject = subject(&row.target, &ours, &theirs, &clients);
+        if row.field == "partnerToken" {
+            subject = json!({ "partner": clients.actor });
+        }
         for (actor, expected) in ACTORS.iter().zip(&row.outcomes) {
             let got = outcome(&app, tokens[actor].as_deref(), &row.field, &subject).await;
             cells += 1;
@@ -249,5 +384,5 @@ async fn every_cell_of_the_access_matrix_holds() {
         failures.len(),
         failures.join("\n")
     );
-    assert_eq!(cells, 97 * ACTORS.len());
+    assert_eq!(cells, 136 * ACTORS.len());
 }
