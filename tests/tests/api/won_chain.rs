@@ -202,3 +202,77 @@ async fn retention_through_the_links_equals_the_raw_computation() {
     }
     assert_eq!(compared, 24);
 }
+
+#[tokio::test]
+async fn partner_deal_upserts_keep_the_links() {
+    let app = spawn_app().await;
+    let report = fixture(&app).await;
+    let org = report.organization_id;
+    let admin = mint_token(org, report.id("users", "adm-01").unwrap(), "ADMIN");
+    let (_, created) = app
+        .graphql(
+            r#"mutation { createPartnerClient(name: "ERP") { secret client { id } } }"#,
+            json!({}),
+            Some(&admin),
+        )
+        .await;
+    let created = &created["data"]["createPartnerClient"];
+    let (_, exchanged) = app
+        .graphql(
+            "mutation($id: ID!, $s: String!) { partnerToken(clientId: $id, secret: $s) { token } }",
+            json!({ "id": created["client"]["id"], "s": created["secret"] }),
+            None,
+        )
+        .await;
+    let partner = exchanged["data"]["partnerToken"]["token"].as_str().unwrap();
+    let push = async |mutation: &str, items: serde_json::Value| {
+        let (_, body) = app
+            .graphql(mutation, json!({ "items": items }), Some(partner))
+            .await;
+        let results = body["data"].as_object().unwrap().values().next().unwrap();
+        assert!(
+            results
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["error"].is_null()),
+            "{body}"
+        );
+    };
+    let customer = |id: &str| {
+        json!({ "externalId": id, "name": id, "segment": "SMB", "ownerEmail": "rep-01@acme.example",
+                "createdAt": "2025-01-01T00:00:00Z" })
+    };
+    let deal = |id: &str, customer: &str, status: &str, closed: Option<&str>| {
+        json!({ "externalId": id, "ownerEmail": "rep-01@acme.example", "customerExternalId": customer,
+                "name": id, "amount": "100.00", "stage": status,
+                "status": if status == "NEGOTIATION" { "OPEN" } else { status },
+                "createdAt": "2025-01-02T00:00:00Z", "closedAt": closed })
+    };
+    const CUSTOMERS: &str = "mutation($items: [CustomerUpsert!]!) { upsertCustomers(items: $items) { error { field } } }";
+    const DEALS: &str =
+        "mutation($items: [DealUpsert!]!) { upsertDeals(items: $items) { error { field } } }";
+    push(CUSTOMERS, json!([customer("a"), customer("b")])).await;
+    push(
+        DEALS,
+        json!([
+            deal("d1", "a", "WON", Some("2025-03-01T00:00:00Z")),
+            deal("d2", "a", "WON", Some("2025-06-01T00:00:00Z")),
+            deal("d3", "a", "WON", Some("2025-09-01T00:00:00Z")),
+            deal("d4", "b", "WON", Some("2025-04-01T00:00:00Z")),
+        ]),
+    )
+    .await;
+    assert_links_match(&app, org).await;
+    // A won deal lost, another moved to the other customer, a third reopened.
+    push(
+        DEALS,
+        json!([
+            deal("d2", "a", "LOST", Some("2025-06-01T00:00:00Z")),
+            deal("d3", "b", "WON", Some("2025-09-01T00:00:00Z")),
+            deal("d4", "b", "NEGOTIATION", None),
+        ]),
+    )
+    .await;
+    assert_links_match(&app, org).await;
+}
