@@ -1,13 +1,15 @@
-//! Activity ingestion benchmark on PostgreSQL: `logActivity` throughput with many
-//! clients, its latency at a fixed rate of half that throughput, and offline batches of
-//! 500 (`logActivities`) in rows per second against `COPY` of the same rows.
+//! Ingestion benchmark on PostgreSQL: `logActivity` throughput with many clients, its
+//! latency at a fixed rate of half that throughput, offline batches of 500
+//! (`logActivities`), and a partner's deal batches of 1,000 (`upsertDeals`), each in rows
+//! per second against `COPY` of the same rows into the same table.
 //!
 //! ```text
 //! createdb attain_ingest
 //! DATABASE_URL=postgres://…/attain_ingest cargo bench -p attain-api --bench ingest
 //! ```
 //!
-//! It creates an organization of its own in that database (50 reps) and adds activities.
+//! It creates an organization of its own in that database (50 reps) and adds activities,
+//! customers and deals.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -28,6 +30,9 @@ const CLIENTS: usize = 16;
 const PHASE: Duration = Duration::from_secs(10);
 const BATCH: usize = 500;
 const BATCHES: usize = 40;
+const DEAL_BATCH: usize = 1000;
+const DEAL_BATCHES: usize = 20;
+const CUSTOMERS: usize = 500;
 
 fn dataset() -> String {
     let users: Vec<Value> = (0..REPS)
@@ -54,6 +59,21 @@ fn activity(number: usize) -> Value {
     json!({ "clientRef": Uuid::now_v7().to_string(), "kind": "VISIT", "occurredAt": "2026-03-10T09:00:00Z",
             "quality": number.is_multiple_of(3), "durationMinutes": 30, "notes": format!("visit {number}") })
 }
+
+/// A partner's deal: one in four won, the rest open, spread over the customers.
+fn deal(number: usize) -> Value {
+    let won = number.is_multiple_of(4);
+    json!({ "externalId": format!("SO-{number}"), "ownerEmail": format!("rep{}@ingest.example", number % REPS),
+            "customerExternalId": format!("C-{}", number % CUSTOMERS), "name": format!("Order {number}"),
+            "amount": format!("{}.50", 1000 + number % 9000),
+            "stage": if won { "WON" } else { "PROPOSAL" }, "status": if won { "WON" } else { "OPEN" },
+            "createdAt": "2026-01-10T08:00:00Z",
+            "closedAt": won.then_some(format!("2026-02-{:02}T08:00:00Z", 1 + number % 28)) })
+}
+
+const UPSERT_CUSTOMERS: &str =
+    "mutation($i: [CustomerUpsert!]!) { upsertCustomers(items: $i) { status } }";
+const UPSERT_DEALS: &str = "mutation($i: [DealUpsert!]!) { upsertDeals(items: $i) { status } }";
 
 const LOG: &str = "mutation($i: ActivityInput!) { logActivity(input: $i) { status } }";
 const LOG_MANY: &str = "mutation($i: [ActivityInput!]!) { logActivities(inputs: $i) { status } }";
@@ -111,10 +131,12 @@ async fn main() {
         let client = client.clone();
         let address = address.clone();
         move |token: String, query: &'static str, variables: Value| {
-            let request = client
+            let mut request = client
                 .post(&address)
-                .bearer_auth(token)
                 .json(&json!({ "query": query, "variables": variables }));
+            if !token.is_empty() {
+                request = request.bearer_auth(token);
+            }
             async move {
                 let body: Value = request.send().await.unwrap().json().await.unwrap();
                 assert!(body["errors"].is_null(), "{body}");
@@ -227,6 +249,86 @@ async fn main() {
     let copy_rows = (BATCHES * BATCH) as f64 / started.elapsed().as_secs_f64();
     let _ = db.execute_unprepared("ANALYZE activities").await;
 
+    // 5. A partner's deal batches of 1,000, four at a time, after its customers.
+    let admin = report.id("users", "adm").unwrap();
+    let admin_token = tokens
+        .issue(report.organization_id, admin, Role::Admin)
+        .unwrap()
+        .token;
+    let created = post(
+        admin_token,
+        "mutation { createPartnerClient(name: \"Bench ERP\") { secret client { id } } }",
+        json!({}),
+    )
+    .await;
+    let created = &created["data"]["createPartnerClient"];
+    let exchanged = post(
+        String::new(),
+        "mutation($id: ID!, $s: String!) { partnerToken(clientId: $id, secret: $s) { token } }",
+        json!({ "id": created["client"]["id"], "s": created["secret"] }),
+    )
+    .await;
+    let partner = exchanged["data"]["partnerToken"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let customers: Vec<Value> = (0..CUSTOMERS)
+        .map(|i| json!({ "externalId": format!("C-{i}"), "name": format!("Customer {i}"), "segment": "SMB",
+                         "ownerEmail": format!("rep{}@ingest.example", i % REPS),
+                         "createdAt": "2026-01-01T00:00:00Z" }))
+        .collect();
+    post(partner.clone(), UPSERT_CUSTOMERS, json!({ "i": customers })).await;
+    let started = Instant::now();
+    let batches: Vec<_> = (0..DEAL_BATCHES)
+        .map(|batch| {
+            let post = post.clone();
+            let token = partner.clone();
+            async move {
+                let items: Vec<Value> = (0..DEAL_BATCH)
+                    .map(|i| deal(batch * DEAL_BATCH + i))
+                    .collect();
+                post(token, UPSERT_DEALS, json!({ "i": items })).await;
+            }
+        })
+        .collect();
+    let mut stream = futures_util::stream::iter(batches).buffer_unordered(4);
+    while stream.next().await.is_some() {}
+    let deal_rows = (DEAL_BATCHES * DEAL_BATCH) as f64 / started.elapsed().as_secs_f64();
+
+    // 6. COPY of as many deals into the same table.
+    let customer: Uuid = db
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT id FROM customers WHERE organization_id = $1 LIMIT 1",
+            [report.organization_id.into()],
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "id")
+        .unwrap();
+    let mut csv = String::new();
+    for i in 0..DEAL_BATCHES * DEAL_BATCH {
+        csv.push_str(&format!(
+            "{},{},{rep},{customer},,Copied {i},100050,,PROPOSAL,OPEN,1768032000000000,,,f,,,{now},,,\n",
+            report.organization_id,
+            Uuid::now_v7(),
+        ));
+    }
+    let started = Instant::now();
+    let mut copy = connection
+        .copy_in_raw(
+            "COPY deals (organization_id, id, owner_id, customer_id, lead_id, name, amount_minor, cost_minor, \
+             stage, status, created_at, expected_close_on, proposal_sent_at, proposal_co_created, closed_at, \
+             next_won_at, updated_at, source_id, external_id, source_updated_at) FROM STDIN WITH (FORMAT csv)",
+        )
+        .await
+        .unwrap();
+    copy.send(csv.as_bytes()).await.unwrap();
+    copy.finish().await.unwrap();
+    let copy_deals = (DEAL_BATCHES * DEAL_BATCH) as f64 / started.elapsed().as_secs_f64();
+    let _ = db.execute_unprepared("ANALYZE deals").await;
+
     println!("| measure | result |");
     println!("|---|---|");
     println!(
@@ -242,5 +344,10 @@ async fn main() {
     println!(
         "| COPY of as many rows | {copy_rows:.0} rows per s (batches reach {:.0} % of it) |",
         batch_rows / copy_rows * 100.0
+    );
+    println!("| upsertDeals, batches of {DEAL_BATCH}, 4 at a time | {deal_rows:.0} rows per s |");
+    println!(
+        "| COPY of as many deals | {copy_deals:.0} rows per s (batches reach {:.0} % of it) |",
+        deal_rows / copy_deals * 100.0
     );
 }

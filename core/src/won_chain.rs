@@ -8,17 +8,23 @@
 
 use anyhow::Context as _;
 use attain_migration::NEXT_WON_AT;
-use sea_orm::{ConnectionTrait, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
 use uuid::Uuid;
 
 use crate::error::CoreResult;
 
-/// Relinks the won deals of some customers of an organization.
+/// Relinks the won deals of some customers of an organization. On PostgreSQL the
+/// customers are locked first, in id order, so that concurrent writers relinking the
+/// same customers take turns instead of deadlocking over their deals' rows (the lock
+/// does not block inserts that merely reference the customers).
 pub async fn relink_customers<C: ConnectionTrait>(
     conn: &C,
     organization_id: Uuid,
     customers: &[Uuid],
 ) -> CoreResult<()> {
+    let mut customers = customers.to_vec();
+    customers.sort();
+    customers.dedup();
     for chunk in customers.chunks(500) {
         let mut values = vec![Value::from(organization_id)];
         let placeholders: Vec<String> = chunk
@@ -28,6 +34,20 @@ pub async fn relink_customers<C: ConnectionTrait>(
                 format!("${}", values.len())
             })
             .collect();
+        if conn.get_database_backend() == DatabaseBackend::Postgres {
+            let lock = format!(
+                "SELECT id FROM customers WHERE organization_id = $1 AND id IN ({}) \
+                 ORDER BY id FOR NO KEY UPDATE",
+                placeholders.join(", ")
+            );
+            conn.query_all_raw(Statement::from_sql_and_values(
+                DatabaseBackend::Postgres,
+                lock,
+                values.clone(),
+            ))
+            .await
+            .context("locking customers")?;
+        }
         let sql = format!(
             "UPDATE deals SET next_won_at = {NEXT_WON_AT} WHERE organization_id = $1 AND customer_id IN ({})",
             placeholders.join(", ")

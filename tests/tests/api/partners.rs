@@ -572,3 +572,35 @@ async fn a_partner_sees_and_references_only_what_it_pushed() {
         .await;
     assert_eq!(error_code(&denied), "FORBIDDEN");
 }
+
+#[tokio::test]
+async fn concurrent_batches_of_different_deals_for_the_same_customers_all_land() {
+    let (app, report, admin) = setup().await;
+    let p = partner(&app, &admin, "ERP").await;
+    let customers: Vec<Value> = (0..200).map(|i| customer(&format!("c-{i}"))).collect();
+    upsert(&app, CUSTOMERS, json!(customers), &p.token).await;
+    // Each batch's won deals spread over every customer, so every batch relinks all of
+    // them while the others do too.
+    let batches = (0..8).map(|batch| {
+        let items: Vec<Value> = (0..400)
+            .map(|i| {
+                let number = batch * 400 + i;
+                with(
+                    deal(
+                        &format!("d-{number}"),
+                        &format!("c-{}", number % 200),
+                        "5.00",
+                    ),
+                    json!({ "closedAt": format!("2026-02-{:02}T08:00:00Z", 1 + number % 28) }),
+                )
+            })
+            .collect();
+        let app = &app;
+        let token = &p.token;
+        async move { upsert(app, DEALS, json!(items), token).await }
+    });
+    for results in join_all(batches).await {
+        assert!(statuses(&results).iter().all(|s| *s == "CREATED"));
+    }
+    assert_eq!(count(&app, "deals", report.organization_id).await, 3200);
+}
