@@ -48,12 +48,11 @@ pub async fn relink_customers<C: ConnectionTrait>(
             .await
             .context("locking customers")?;
         }
-        // Only rows whose link changes are written: open and lost deals without a link
-        // and won deals whose next one stays are left alone.
+        // Open and lost deals without a link are left alone: only won deals and those
+        // that lose their link are written.
         let sql = format!(
             "UPDATE deals SET next_won_at = {NEXT_WON_AT} WHERE organization_id = $1 \
-             AND customer_id IN ({}) AND (status = 'WON' OR next_won_at IS NOT NULL) \
-             AND next_won_at IS DISTINCT FROM {NEXT_WON_AT}",
+             AND customer_id IN ({}) AND (status = 'WON' OR next_won_at IS NOT NULL)",
             placeholders.join(", ")
         );
         conn.execute_raw(Statement::from_sql_and_values(
