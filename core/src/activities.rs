@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
     DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Statement,
+    QuerySelect, Statement,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -22,6 +22,7 @@ use crate::audit::{self, Writer};
 use crate::error::{CoreError, CoreResult};
 use crate::figures::current_team;
 use crate::kpi::scope::Sql;
+use crate::records::subtree_members;
 use crate::time::{now_micros, to_micros};
 
 /// The most activities one batch may carry.
@@ -661,12 +662,7 @@ pub async fn feed(
     match principal.scope(Operation::ReadRecords) {
         Scope::All { redacted: hidden } => redacted = hidden,
         Scope::Subtree { user_id, teams } => {
-            let members = team_membership::Entity::find()
-                .select_only()
-                .column(team_membership::Column::UserId)
-                .filter(team_membership::Column::OrganizationId.eq(principal.organization_id))
-                .filter(team_membership::Column::TeamId.is_in(teams))
-                .into_query();
+            let members = subtree_members(principal.organization_id, teams);
             query = query.filter(
                 Condition::any()
                     .add(activity::Column::RepId.eq(user_id))

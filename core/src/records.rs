@@ -5,6 +5,7 @@
 
 use attain_entity::{customer, deal, invoice, lead, payment, team_membership};
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::SelectStatement;
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, QueryTrait, Select,
@@ -32,9 +33,19 @@ pub struct Listed<M> {
     pub redacted: bool,
 }
 
-/// The caller's scope as a condition on a record's owner and source columns (a manager's
-/// subtree: anyone who was ever a member of one of its teams), and whether personal data
-/// must be hidden.
+/// Everyone who was ever a member of one of some teams: whose records a manager's
+/// subtree holds.
+pub(crate) fn subtree_members(organization_id: Uuid, teams: Vec<Uuid>) -> SelectStatement {
+    team_membership::Entity::find()
+        .select_only()
+        .column(team_membership::Column::UserId)
+        .filter(team_membership::Column::OrganizationId.eq(organization_id))
+        .filter(team_membership::Column::TeamId.is_in(teams))
+        .into_query()
+}
+
+/// The caller's scope as a condition on a record's owner and source columns, and whether
+/// personal data must be hidden.
 fn scope_condition<O: ColumnTrait, S: ColumnTrait>(
     principal: &Principal,
     owner: O,
@@ -42,61 +53,75 @@ fn scope_condition<O: ColumnTrait, S: ColumnTrait>(
 ) -> CoreResult<(Condition, bool)> {
     Ok(match principal.scope(Operation::ReadRecords) {
         Scope::All { redacted } => (Condition::all(), redacted),
-        Scope::Subtree { user_id, teams } => {
-            let members = team_membership::Entity::find()
-                .select_only()
-                .column(team_membership::Column::UserId)
-                .filter(team_membership::Column::OrganizationId.eq(principal.organization_id))
-                .filter(team_membership::Column::TeamId.is_in(teams))
-                .into_query();
-            (
-                Condition::any()
-                    .add(owner.eq(user_id))
-                    .add(owner.in_subquery(members)),
-                false,
-            )
-        }
+        Scope::Subtree { user_id, teams } => (
+            Condition::any()
+                .add(owner.eq(user_id))
+                .add(owner.in_subquery(subtree_members(principal.organization_id, teams))),
+            false,
+        ),
         Scope::Own { user_id } => (Condition::all().add(owner.eq(user_id)), false),
         Scope::Pushed { source_id } => (Condition::all().add(source.eq(source_id)), false),
         Scope::OwnTeam { .. } | Scope::Nothing => return Err(CoreError::Forbidden),
     })
 }
 
-/// Filters, counts and pages a query, newest change first.
-async fn page<E, O, S, X, U, I>(
+/// A table of sourced records: the columns a list filters, orders and scopes by.
+pub trait Sourced: EntityTrait<Model: Sync> {
+    const ORGANIZATION_ID: Self::Column;
+    const ID: Self::Column;
+    const EXTERNAL_ID: Self::Column;
+    const UPDATED_AT: Self::Column;
+}
+
+/// A table of sourced records that a rep owns.
+pub trait Owned: Sourced {
+    const OWNER_ID: Self::Column;
+    const SOURCE_ID: Self::Column;
+}
+
+macro_rules! sourced {
+    ($($module:ident),+) => {$(
+        impl Sourced for $module::Entity {
+            const ORGANIZATION_ID: Self::Column = $module::Column::OrganizationId;
+            const ID: Self::Column = $module::Column::Id;
+            const EXTERNAL_ID: Self::Column = $module::Column::ExternalId;
+            const UPDATED_AT: Self::Column = $module::Column::UpdatedAt;
+        }
+    )+};
+}
+
+macro_rules! owned {
+    ($($module:ident),+) => {$(
+        impl Owned for $module::Entity {
+            const OWNER_ID: Self::Column = $module::Column::OwnerId;
+            const SOURCE_ID: Self::Column = $module::Column::SourceId;
+        }
+    )+};
+}
+
+sourced!(customer, lead, deal, invoice, payment);
+owned!(customer, lead, deal, invoice);
+
+/// Filters by external id and change time, counts and pages a query, newest change
+/// first.
+async fn page<R: Sourced>(
     db: &DatabaseConnection,
-    query: Select<E>,
-    columns: (O, S, X, U, I),
-    principal: &Principal,
+    mut query: Select<R>,
     filter: &RecordFilter,
     offset: u64,
     limit: u64,
-) -> CoreResult<Listed<E::Model>>
-where
-    E: EntityTrait,
-    E::Model: Sync,
-    O: ColumnTrait,
-    S: ColumnTrait,
-    X: ColumnTrait,
-    U: ColumnTrait,
-    I: ColumnTrait,
-{
-    let (owner, source, external_id, updated_at, id) = columns;
-    let (scope, redacted) = scope_condition(principal, owner, source)?;
-    let mut query = query.filter(scope);
+    redacted: bool,
+) -> CoreResult<Listed<R::Model>> {
     if let Some(wanted) = &filter.external_id {
-        query = query.filter(external_id.eq(wanted.as_str()));
-    }
-    if let Some(wanted) = filter.owner_id {
-        query = query.filter(owner.eq(wanted));
+        query = query.filter(R::EXTERNAL_ID.eq(wanted.as_str()));
     }
     if let Some(since) = filter.updated_since {
-        query = query.filter(updated_at.gte(to_micros(since)));
+        query = query.filter(R::UPDATED_AT.gte(to_micros(since)));
     }
     let total = query.clone().count(db).await?;
     let rows = query
-        .order_by_desc(updated_at)
-        .order_by_desc(id)
+        .order_by_desc(R::UPDATED_AT)
+        .order_by_desc(R::ID)
         .offset(offset)
         .limit(limit)
         .all(db)
@@ -108,60 +133,22 @@ where
     })
 }
 
-/// The customers the caller may read.
-pub async fn customers(
+/// The customers, leads, deals or invoices the caller may read.
+pub async fn list<R: Owned>(
     db: &DatabaseConnection,
     principal: &Principal,
     filter: &RecordFilter,
     offset: u64,
     limit: u64,
-) -> CoreResult<Listed<customer::Model>> {
-    use customer::Column as C;
-    let query = customer::Entity::find().filter(C::OrganizationId.eq(principal.organization_id));
-    let columns = (C::OwnerId, C::SourceId, C::ExternalId, C::UpdatedAt, C::Id);
-    page(db, query, columns, principal, filter, offset, limit).await
-}
-
-/// The leads the caller may read.
-pub async fn leads(
-    db: &DatabaseConnection,
-    principal: &Principal,
-    filter: &RecordFilter,
-    offset: u64,
-    limit: u64,
-) -> CoreResult<Listed<lead::Model>> {
-    use lead::Column as C;
-    let query = lead::Entity::find().filter(C::OrganizationId.eq(principal.organization_id));
-    let columns = (C::OwnerId, C::SourceId, C::ExternalId, C::UpdatedAt, C::Id);
-    page(db, query, columns, principal, filter, offset, limit).await
-}
-
-/// The deals the caller may read.
-pub async fn deals(
-    db: &DatabaseConnection,
-    principal: &Principal,
-    filter: &RecordFilter,
-    offset: u64,
-    limit: u64,
-) -> CoreResult<Listed<deal::Model>> {
-    use deal::Column as C;
-    let query = deal::Entity::find().filter(C::OrganizationId.eq(principal.organization_id));
-    let columns = (C::OwnerId, C::SourceId, C::ExternalId, C::UpdatedAt, C::Id);
-    page(db, query, columns, principal, filter, offset, limit).await
-}
-
-/// The invoices the caller may read.
-pub async fn invoices(
-    db: &DatabaseConnection,
-    principal: &Principal,
-    filter: &RecordFilter,
-    offset: u64,
-    limit: u64,
-) -> CoreResult<Listed<invoice::Model>> {
-    use invoice::Column as C;
-    let query = invoice::Entity::find().filter(C::OrganizationId.eq(principal.organization_id));
-    let columns = (C::OwnerId, C::SourceId, C::ExternalId, C::UpdatedAt, C::Id);
-    page(db, query, columns, principal, filter, offset, limit).await
+) -> CoreResult<Listed<R::Model>> {
+    let (scope, redacted) = scope_condition(principal, R::OWNER_ID, R::SOURCE_ID)?;
+    let mut query = R::find()
+        .filter(R::ORGANIZATION_ID.eq(principal.organization_id))
+        .filter(scope);
+    if let Some(owner) = filter.owner_id {
+        query = query.filter(R::OWNER_ID.eq(owner));
+    }
+    page(db, query, filter, offset, limit, redacted).await
 }
 
 /// The payments the caller may read; a payment belongs to its invoice's owner.
@@ -201,23 +188,5 @@ pub async fn payments(
         let owned = invoices().filter(invoice::Column::OwnerId.eq(owner));
         query = query.filter(C::InvoiceId.in_subquery(owned.into_query()));
     }
-    if let Some(wanted) = &filter.external_id {
-        query = query.filter(C::ExternalId.eq(wanted.as_str()));
-    }
-    if let Some(since) = filter.updated_since {
-        query = query.filter(C::UpdatedAt.gte(to_micros(since)));
-    }
-    let total = query.clone().count(db).await?;
-    let rows = query
-        .order_by_desc(C::UpdatedAt)
-        .order_by_desc(C::Id)
-        .offset(offset)
-        .limit(limit)
-        .all(db)
-        .await?;
-    Ok(Listed {
-        total,
-        rows,
-        redacted,
-    })
+    page(db, query, filter, offset, limit, redacted).await
 }

@@ -79,7 +79,7 @@ fn uuid(field: &str, value: &ID) -> Result<Uuid, CoreError> {
     Uuid::parse_str(value).map_err(|_| CoreError::bad_input(field, "not an id"))
 }
 
-fn optional_uuid(field: &str, value: Option<&ID>) -> Result<Option<Uuid>, CoreError> {
+pub(super) fn optional_uuid(field: &str, value: Option<&ID>) -> Result<Option<Uuid>, CoreError> {
     value.map(|value| uuid(field, value)).transpose()
 }
 

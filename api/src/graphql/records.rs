@@ -5,7 +5,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use attain_core::CoreError;
 use attain_core::money::Currency;
 use attain_core::organization::Settings;
-use attain_core::records::{self, Listed, RecordFilter};
+use attain_core::records::{self, Listed, Owned, RecordFilter};
 use attain_core::upserts::{
     self, CustomerItem, DealItem, InvoiceItem, Items, LeadItem, Outcome, OwnerRef, PaymentItem,
     Upserted,
@@ -14,7 +14,7 @@ use attain_entity::{customer, deal, invoice, lead, payment};
 use rust_decimal::Decimal;
 
 use super::Services;
-use super::activities::{ItemError, instant, writer};
+use super::activities::{ItemError, instant, optional_uuid, writer};
 use super::error::{GqlResult, principal};
 use super::paging::{Page, TotalCount};
 use super::scalars::{Date, DateTime, id};
@@ -168,7 +168,7 @@ pub struct Payment {
     pub provenance: Provenance,
 }
 
-fn customer_of(row: customer::Model, redacted: bool) -> Customer {
+fn customer_of(row: customer::Model, redacted: bool, _: Currency) -> Customer {
     Customer {
         id: id(row.id),
         name: (!redacted).then_some(row.name),
@@ -180,7 +180,7 @@ fn customer_of(row: customer::Model, redacted: bool) -> Customer {
     }
 }
 
-fn lead_of(row: lead::Model) -> Lead {
+fn lead_of(row: lead::Model, _: bool, _: Currency) -> Lead {
     Lead {
         id: id(row.id),
         owner_id: id(row.owner_id),
@@ -215,7 +215,7 @@ fn deal_of(row: deal::Model, redacted: bool, currency: Currency) -> Deal {
     }
 }
 
-fn invoice_of(row: invoice::Model, currency: Currency) -> Invoice {
+fn invoice_of(row: invoice::Model, _: bool, currency: Currency) -> Invoice {
     Invoice {
         id: id(row.id),
         owner_id: id(row.owner_id),
@@ -228,7 +228,7 @@ fn invoice_of(row: invoice::Model, currency: Currency) -> Invoice {
     }
 }
 
-fn payment_of(row: payment::Model, currency: Currency) -> Payment {
+fn payment_of(row: payment::Model, _: bool, currency: Currency) -> Payment {
     Payment {
         id: id(row.id),
         invoice_id: id(row.invoice_id),
@@ -254,54 +254,54 @@ impl RecordFilterGql {
     fn parse(self) -> Result<RecordFilter, CoreError> {
         Ok(RecordFilter {
             external_id: self.external_id,
-            owner_id: self
-                .owner_id
-                .map(|owner| {
-                    uuid::Uuid::parse_str(&owner)
-                        .map_err(|_| CoreError::bad_input("filter.ownerId", "not an id"))
-                })
-                .transpose()?,
+            owner_id: optional_uuid("filter.ownerId", self.owner_id.as_ref())?,
             updated_since: self.updated_since.map(|at| at.0),
         })
     }
 }
 
-/// A list's page and filter.
-struct ListArgs {
-    page: Page,
-    filter: RecordFilter,
-}
-
-fn list_args(
-    filter: Option<RecordFilterGql>,
-    first: Option<i32>,
-    after: Option<String>,
-) -> async_graphql::Result<ListArgs> {
-    Ok(ListArgs {
-        page: Page::parse(first, after.as_deref()).gql()?,
-        filter: filter.unwrap_or_default().parse().gql()?,
-    })
-}
-
+/// A page of records converted for the API, in the organization's currency.
 fn connection<M, T: async_graphql::OutputType>(
     page: Page,
     listed: Listed<M>,
-    convert: impl Fn(M, bool) -> T,
+    currency: Currency,
+    convert: fn(M, bool, Currency) -> T,
 ) -> Connection<String, T, TotalCount> {
     let redacted = listed.redacted;
     page.connection(
-        listed.rows.into_iter().map(|row| convert(row, redacted)),
+        listed
+            .rows
+            .into_iter()
+            .map(|row| convert(row, redacted, currency)),
         usize::try_from(listed.total).unwrap_or(usize::MAX),
     )
 }
 
-async fn currency(ctx: &Context<'_>) -> async_graphql::Result<Currency> {
+/// Lists the customers, leads, deals or invoices the caller may read.
+async fn owned<R: Owned, T: async_graphql::OutputType>(
+    ctx: &Context<'_>,
+    filter: Option<RecordFilterGql>,
+    first: Option<i32>,
+    after: Option<String>,
+    convert: fn(R::Model, bool, Currency) -> T,
+) -> async_graphql::Result<Connection<String, T, TotalCount>> {
     let services = ctx.data_unchecked::<Services>();
     let principal = principal(ctx)?;
-    Ok(Settings::load(&services.db, principal.organization_id)
+    let page = Page::parse(first, after.as_deref()).gql()?;
+    let filter = filter.unwrap_or_default().parse().gql()?;
+    let listed = records::list::<R>(
+        &services.db,
+        principal,
+        &filter,
+        page.offset as u64,
+        page.limit as u64,
+    )
+    .await
+    .gql()?;
+    let settings = Settings::load(&services.db, principal.organization_id)
         .await
-        .gql()?
-        .currency)
+        .gql()?;
+    Ok(connection(page, listed, settings.currency, convert))
 }
 
 #[derive(Default)]
@@ -319,13 +319,7 @@ impl RecordQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Customer, TotalCount>> {
-        let services = ctx.data_unchecked::<Services>();
-        let args = list_args(filter, first, after)?;
-        let (offset, limit) = (args.page.offset as u64, args.page.limit as u64);
-        let listed = records::customers(&services.db, principal(ctx)?, &args.filter, offset, limit)
-            .await
-            .gql()?;
-        Ok(connection(args.page, listed, customer_of))
+        owned::<customer::Entity, _>(ctx, filter, first, after, customer_of).await
     }
 
     /// The leads the caller may read, most recently changed first.
@@ -337,13 +331,7 @@ impl RecordQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Lead, TotalCount>> {
-        let services = ctx.data_unchecked::<Services>();
-        let args = list_args(filter, first, after)?;
-        let (offset, limit) = (args.page.offset as u64, args.page.limit as u64);
-        let listed = records::leads(&services.db, principal(ctx)?, &args.filter, offset, limit)
-            .await
-            .gql()?;
-        Ok(connection(args.page, listed, |row, _| lead_of(row)))
+        owned::<lead::Entity, _>(ctx, filter, first, after, lead_of).await
     }
 
     /// The deals the caller may read, most recently changed first (analysts without
@@ -356,16 +344,7 @@ impl RecordQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Deal, TotalCount>> {
-        let services = ctx.data_unchecked::<Services>();
-        let args = list_args(filter, first, after)?;
-        let (offset, limit) = (args.page.offset as u64, args.page.limit as u64);
-        let listed = records::deals(&services.db, principal(ctx)?, &args.filter, offset, limit)
-            .await
-            .gql()?;
-        let currency = currency(ctx).await?;
-        Ok(connection(args.page, listed, |row, redacted| {
-            deal_of(row, redacted, currency)
-        }))
+        owned::<deal::Entity, _>(ctx, filter, first, after, deal_of).await
     }
 
     /// The invoices the caller may read, most recently changed first.
@@ -377,16 +356,7 @@ impl RecordQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Invoice, TotalCount>> {
-        let services = ctx.data_unchecked::<Services>();
-        let args = list_args(filter, first, after)?;
-        let (offset, limit) = (args.page.offset as u64, args.page.limit as u64);
-        let listed = records::invoices(&services.db, principal(ctx)?, &args.filter, offset, limit)
-            .await
-            .gql()?;
-        let currency = currency(ctx).await?;
-        Ok(connection(args.page, listed, |row, _| {
-            invoice_of(row, currency)
-        }))
+        owned::<invoice::Entity, _>(ctx, filter, first, after, invoice_of).await
     }
 
     /// The payments the caller may read (by their invoice's owner), most recently
@@ -400,15 +370,22 @@ impl RecordQuery {
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Payment, TotalCount>> {
         let services = ctx.data_unchecked::<Services>();
-        let args = list_args(filter, first, after)?;
-        let (offset, limit) = (args.page.offset as u64, args.page.limit as u64);
-        let listed = records::payments(&services.db, principal(ctx)?, &args.filter, offset, limit)
+        let principal = principal(ctx)?;
+        let page = Page::parse(first, after.as_deref()).gql()?;
+        let filter = filter.unwrap_or_default().parse().gql()?;
+        let listed = records::payments(
+            &services.db,
+            principal,
+            &filter,
+            page.offset as u64,
+            page.limit as u64,
+        )
+        .await
+        .gql()?;
+        let settings = Settings::load(&services.db, principal.organization_id)
             .await
             .gql()?;
-        let currency = currency(ctx).await?;
-        Ok(connection(args.page, listed, |row, _| {
-            payment_of(row, currency)
-        }))
+        Ok(connection(page, listed, settings.currency, payment_of))
     }
 }
 
@@ -551,16 +528,90 @@ pub struct PaymentUpsert {
     pub source_updated_at: Option<DateTime>,
 }
 
-async fn run(
-    ctx: &Context<'_>,
-    items: Items,
-    external_ids: Vec<String>,
-) -> async_graphql::Result<Vec<UpsertResult>> {
+impl From<CustomerUpsert> for CustomerItem {
+    fn from(i: CustomerUpsert) -> Self {
+        CustomerItem {
+            owner: owner(&i.owner_email, &i.owner_external_id),
+            external_id: i.external_id,
+            name: i.name,
+            segment: i.segment.into(),
+            created_at: i.created_at.0,
+            source_updated_at: i.source_updated_at.map(|at| at.0),
+        }
+    }
+}
+
+impl From<LeadUpsert> for LeadItem {
+    fn from(i: LeadUpsert) -> Self {
+        LeadItem {
+            owner: owner(&i.owner_email, &i.owner_external_id),
+            external_id: i.external_id,
+            lead_source: i.lead_source.into(),
+            status: i.status.into(),
+            created_at: i.created_at.0,
+            converted_at: i.converted_at.map(|at| at.0),
+            customer_external_id: i.customer_external_id,
+            source_updated_at: i.source_updated_at.map(|at| at.0),
+        }
+    }
+}
+
+impl From<DealUpsert> for DealItem {
+    fn from(i: DealUpsert) -> Self {
+        DealItem {
+            owner: owner(&i.owner_email, &i.owner_external_id),
+            external_id: i.external_id,
+            customer_external_id: i.customer_external_id,
+            lead_external_id: i.lead_external_id,
+            name: i.name,
+            amount: i.amount,
+            cost: i.cost,
+            stage: i.stage.into(),
+            status: i.status.into(),
+            created_at: i.created_at.0,
+            expected_close_on: i.expected_close_on.map(|on| on.0),
+            proposal_sent_at: i.proposal_sent_at.map(|at| at.0),
+            proposal_co_created: i.proposal_co_created,
+            closed_at: i.closed_at.map(|at| at.0),
+            source_updated_at: i.source_updated_at.map(|at| at.0),
+        }
+    }
+}
+
+impl From<InvoiceUpsert> for InvoiceItem {
+    fn from(i: InvoiceUpsert) -> Self {
+        InvoiceItem {
+            owner: owner(&i.owner_email, &i.owner_external_id),
+            external_id: i.external_id,
+            customer_external_id: i.customer_external_id,
+            deal_external_id: i.deal_external_id,
+            amount: i.amount,
+            due_on: i.due_on.0,
+            source_updated_at: i.source_updated_at.map(|at| at.0),
+        }
+    }
+}
+
+impl From<PaymentUpsert> for PaymentItem {
+    fn from(i: PaymentUpsert) -> Self {
+        PaymentItem {
+            external_id: i.external_id,
+            invoice_external_id: i.invoice_external_id,
+            amount: i.amount,
+            received_on: i.received_on.0,
+            source_updated_at: i.source_updated_at.map(|at| at.0),
+        }
+    }
+}
+
+async fn run(ctx: &Context<'_>, items: Items) -> async_graphql::Result<Vec<UpsertResult>> {
     let services = ctx.data_unchecked::<Services>();
     let writer = writer(ctx)?;
     let answers = upserts::upsert(&services.db, &writer, &items).await.gql()?;
-    Ok(external_ids
+    Ok(items
+        .external_ids()
         .into_iter()
+        .map(str::to_owned)
         .zip(answers)
         .enumerate()
         .map(|(index, (external_id, answer))| upsert_result(index, external_id, answer))
@@ -579,19 +630,8 @@ impl RecordMutation {
         ctx: &Context<'_>,
         items: Vec<CustomerUpsert>,
     ) -> async_graphql::Result<Vec<UpsertResult>> {
-        let ids = items.iter().map(|i| i.external_id.clone()).collect();
-        let items = items
-            .into_iter()
-            .map(|i| CustomerItem {
-                owner: owner(&i.owner_email, &i.owner_external_id),
-                external_id: i.external_id,
-                name: i.name,
-                segment: i.segment.into(),
-                created_at: i.created_at.0,
-                source_updated_at: i.source_updated_at.map(|at| at.0),
-            })
-            .collect();
-        run(ctx, Items::Customers(items), ids).await
+        let items = items.into_iter().map(Into::into).collect();
+        run(ctx, Items::Customers(items)).await
     }
 
     /// Creates or updates up to 1,000 leads by the calling partner's ids.
@@ -600,21 +640,8 @@ impl RecordMutation {
         ctx: &Context<'_>,
         items: Vec<LeadUpsert>,
     ) -> async_graphql::Result<Vec<UpsertResult>> {
-        let ids = items.iter().map(|i| i.external_id.clone()).collect();
-        let items = items
-            .into_iter()
-            .map(|i| LeadItem {
-                owner: owner(&i.owner_email, &i.owner_external_id),
-                external_id: i.external_id,
-                lead_source: i.lead_source.into(),
-                status: i.status.into(),
-                created_at: i.created_at.0,
-                converted_at: i.converted_at.map(|at| at.0),
-                customer_external_id: i.customer_external_id,
-                source_updated_at: i.source_updated_at.map(|at| at.0),
-            })
-            .collect();
-        run(ctx, Items::Leads(items), ids).await
+        let items = items.into_iter().map(Into::into).collect();
+        run(ctx, Items::Leads(items)).await
     }
 
     /// Creates or updates up to 1,000 deals by the calling partner's ids.
@@ -623,28 +650,8 @@ impl RecordMutation {
         ctx: &Context<'_>,
         items: Vec<DealUpsert>,
     ) -> async_graphql::Result<Vec<UpsertResult>> {
-        let ids = items.iter().map(|i| i.external_id.clone()).collect();
-        let items = items
-            .into_iter()
-            .map(|i| DealItem {
-                owner: owner(&i.owner_email, &i.owner_external_id),
-                external_id: i.external_id,
-                customer_external_id: i.customer_external_id,
-                lead_external_id: i.lead_external_id,
-                name: i.name,
-                amount: i.amount,
-                cost: i.cost,
-                stage: i.stage.into(),
-                status: i.status.into(),
-                created_at: i.created_at.0,
-                expected_close_on: i.expected_close_on.map(|on| on.0),
-                proposal_sent_at: i.proposal_sent_at.map(|at| at.0),
-                proposal_co_created: i.proposal_co_created,
-                closed_at: i.closed_at.map(|at| at.0),
-                source_updated_at: i.source_updated_at.map(|at| at.0),
-            })
-            .collect();
-        run(ctx, Items::Deals(items), ids).await
+        let items = items.into_iter().map(Into::into).collect();
+        run(ctx, Items::Deals(items)).await
     }
 
     /// Creates or updates up to 1,000 invoices by the calling partner's ids.
@@ -653,20 +660,8 @@ impl RecordMutation {
         ctx: &Context<'_>,
         items: Vec<InvoiceUpsert>,
     ) -> async_graphql::Result<Vec<UpsertResult>> {
-        let ids = items.iter().map(|i| i.external_id.clone()).collect();
-        let items = items
-            .into_iter()
-            .map(|i| InvoiceItem {
-                owner: owner(&i.owner_email, &i.owner_external_id),
-                external_id: i.external_id,
-                customer_external_id: i.customer_external_id,
-                deal_external_id: i.deal_external_id,
-                amount: i.amount,
-                due_on: i.due_on.0,
-                source_updated_at: i.source_updated_at.map(|at| at.0),
-            })
-            .collect();
-        run(ctx, Items::Invoices(items), ids).await
+        let items = items.into_iter().map(Into::into).collect();
+        run(ctx, Items::Invoices(items)).await
     }
 
     /// Creates or updates up to 1,000 payments by the calling partner's ids.
@@ -675,17 +670,7 @@ impl RecordMutation {
         ctx: &Context<'_>,
         items: Vec<PaymentUpsert>,
     ) -> async_graphql::Result<Vec<UpsertResult>> {
-        let ids = items.iter().map(|i| i.external_id.clone()).collect();
-        let items = items
-            .into_iter()
-            .map(|i| PaymentItem {
-                external_id: i.external_id,
-                invoice_external_id: i.invoice_external_id,
-                amount: i.amount,
-                received_on: i.received_on.0,
-                source_updated_at: i.source_updated_at.map(|at| at.0),
-            })
-            .collect();
-        run(ctx, Items::Payments(items), ids).await
+        let items = items.into_iter().map(Into::into).collect();
+        run(ctx, Items::Payments(items)).await
     }
 }

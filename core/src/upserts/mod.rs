@@ -13,7 +13,7 @@ mod store;
 
 pub use records::{CustomerItem, DealItem, InvoiceItem, Items, LeadItem, PaymentItem, upsert};
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use attain_entity::user;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -121,35 +121,34 @@ impl Check<'_> {
 
     /// The owner a reference names; a user of another organization reads as missing.
     fn owner(&self, owner: &OwnerRef) -> CoreResult<Uuid> {
-        let found = match (&owner.email, &owner.external_id) {
-            (Some(email), None) => self
-                .refs
-                .owners_by_email
-                .get(&crate::identity::normalize_email(email))
-                .map(|id| ("ownerEmail", *id))
-                .ok_or("ownerEmail"),
-            (None, Some(external_id)) => self
-                .refs
-                .owners_by_external_id
-                .get(external_id.trim())
-                .map(|id| ("ownerExternalId", *id))
-                .ok_or("ownerExternalId"),
-            _ => return self.fail("ownerEmail", "give ownerEmail or ownerExternalId, not both"),
+        let (field, found) = match (&owner.email, &owner.external_id) {
+            (Some(email), None) => (
+                "ownerEmail",
+                self.refs
+                    .owners_by_email
+                    .get(&crate::identity::normalize_email(email)),
+            ),
+            (None, Some(external_id)) => (
+                "ownerExternalId",
+                self.refs.owners_by_external_id.get(external_id.trim()),
+            ),
+            _ => {
+                return self.fail(
+                    "ownerEmail",
+                    "give exactly one of ownerEmail and ownerExternalId",
+                );
+            }
         };
         match found {
-            Ok((_, id)) => Ok(id),
-            Err(name) => self.fail(name, "no such user in this organization"),
+            Some(id) => Ok(*id),
+            None => self.fail(field, "no such user in this organization"),
         }
     }
 
     /// A record this partner pushed, by its external id.
     fn pushed(&self, name: &str, table: &'static str, external_id: &str) -> CoreResult<Uuid> {
-        match self
-            .refs
-            .pushed
-            .get(&(table, external_id.trim().to_owned()))
-        {
-            Some(id) => Ok(*id),
+        match self.refs.pushed(table, external_id) {
+            Some(id) => Ok(id),
             None => self.fail(name, format!("no {} with this externalId", singular(table))),
         }
     }
@@ -180,73 +179,80 @@ pub(crate) struct Refs {
 }
 
 impl Refs {
-    async fn load_owners<'o>(
-        &mut self,
-        conn: &DatabaseTransaction,
-        organization_id: Uuid,
-        owners: impl Iterator<Item = &'o OwnerRef>,
-    ) -> CoreResult<()> {
-        let mut emails = BTreeSet::new();
-        let mut external_ids = BTreeSet::new();
-        for owner in owners {
-            if let Some(email) = &owner.email {
-                emails.insert(crate::identity::normalize_email(email));
-            }
-            if let Some(external_id) = &owner.external_id {
-                external_ids.insert(external_id.trim().to_owned());
-            }
-        }
-        if emails.is_empty() && external_ids.is_empty() {
-            return Ok(());
-        }
-        let users: Vec<(Uuid, String, Option<String>)> = user::Entity::find()
-            .select_only()
-            .columns([
-                user::Column::Id,
-                user::Column::Email,
-                user::Column::ExternalId,
-            ])
-            .filter(user::Column::OrganizationId.eq(organization_id))
-            .filter(
-                Condition::any()
-                    .add(user::Column::Email.is_in(emails))
-                    .add(user::Column::ExternalId.is_in(external_ids)),
-            )
-            .into_tuple()
-            .all(conn)
-            .await?;
-        for (id, email, external_id) in users {
-            self.owners_by_email.insert(email, id);
-            if let Some(external_id) = external_id {
-                self.owners_by_external_id.insert(external_id, id);
-            }
-        }
-        Ok(())
-    }
-
-    /// Looks up the records of `table` this partner pushed under some external ids.
-    async fn load_pushed<'e>(
-        &mut self,
+    /// Looks up the owners with one query and the pushed records with one per table.
+    async fn load(
         conn: &DatabaseTransaction,
         organization_id: Uuid,
         source_id: Uuid,
-        table: &'static str,
-        external_ids: impl Iterator<Item = &'e str>,
-    ) -> CoreResult<()> {
-        let wanted: BTreeSet<String> = external_ids.map(|id| id.trim().to_owned()).collect();
-        for (external_id, id) in
-            pushed_ids(conn, table, organization_id, source_id, &wanted).await?
-        {
-            self.pushed.insert((table, external_id), id);
+        owners: Vec<&OwnerRef>,
+        pushed: Vec<(&'static str, &str)>,
+    ) -> CoreResult<Refs> {
+        let mut refs = Refs::default();
+        let emails: BTreeSet<String> = owners
+            .iter()
+            .filter_map(|owner| owner.email.as_deref())
+            .map(crate::identity::normalize_email)
+            .collect();
+        let external_ids: BTreeSet<String> = owners
+            .iter()
+            .filter_map(|owner| owner.external_id.as_deref())
+            .map(|id| id.trim().to_owned())
+            .collect();
+        if !emails.is_empty() || !external_ids.is_empty() {
+            let users: Vec<(Uuid, String, Option<String>)> = user::Entity::find()
+                .select_only()
+                .columns([
+                    user::Column::Id,
+                    user::Column::Email,
+                    user::Column::ExternalId,
+                ])
+                .filter(user::Column::OrganizationId.eq(organization_id))
+                .filter(
+                    Condition::any()
+                        .add(user::Column::Email.is_in(emails))
+                        .add(user::Column::ExternalId.is_in(external_ids)),
+                )
+                .into_tuple()
+                .all(conn)
+                .await?;
+            for (id, email, external_id) in users {
+                refs.owners_by_email.insert(email, id);
+                if let Some(external_id) = external_id {
+                    refs.owners_by_external_id.insert(external_id, id);
+                }
+            }
         }
-        Ok(())
+        let mut wanted: BTreeMap<&'static str, BTreeSet<String>> = BTreeMap::new();
+        for (table, external_id) in pushed {
+            wanted
+                .entry(table)
+                .or_default()
+                .insert(external_id.trim().to_owned());
+        }
+        for (table, external_ids) in wanted {
+            let found =
+                pushed_column(conn, table, "id", organization_id, source_id, &external_ids).await?;
+            for (external_id, id) in found {
+                refs.pushed.insert((table, external_id), id);
+            }
+        }
+        Ok(refs)
+    }
+
+    /// The id of a record this partner pushed, by its external id.
+    fn pushed(&self, table: &'static str, external_id: &str) -> Option<Uuid> {
+        self.pushed
+            .get(&(table, external_id.trim().to_owned()))
+            .copied()
     }
 }
 
-/// external id → id of the rows of `table` a source pushed, among `external_ids`.
-pub(crate) async fn pushed_ids<C: ConnectionTrait>(
+/// external id → `column` (an id) of the rows of `table` a source pushed, among
+/// `external_ids`.
+pub(crate) async fn pushed_column<C: ConnectionTrait>(
     conn: &C,
     table: &str,
+    column: &str,
     organization_id: Uuid,
     source_id: Uuid,
     external_ids: &BTreeSet<String>,
@@ -262,8 +268,9 @@ pub(crate) async fn pushed_ids<C: ConnectionTrait>(
             .query_all_raw(Statement::from_sql_and_values(
                 conn.get_database_backend(),
                 format!(
-                    "SELECT id, external_id FROM {table} WHERE organization_id = {org} \
-                     AND source_id = {source} AND external_id IN ({})",
+                    "SELECT {column} AS value, external_id FROM {table} \
+                     WHERE organization_id = {org} AND source_id = {source} \
+                     AND external_id IN ({})",
                     list.join(", ")
                 ),
                 sql.values,
@@ -272,7 +279,7 @@ pub(crate) async fn pushed_ids<C: ConnectionTrait>(
         for row in rows {
             found.insert(
                 row.try_get::<String>("", "external_id")?,
-                row.try_get::<Uuid>("", "id")?,
+                row.try_get::<Uuid>("", "value")?,
             );
         }
     }

@@ -6,14 +6,13 @@ use std::collections::BTreeSet;
 use attain_entity::enums::{DealStage, DealStatus, LeadSource, LeadStatus, Segment};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::store::{Row, Table, write};
-use super::{Check, MAX_BATCH, OwnerRef, Refs, TEXT_LIMIT, Upserted, source_of};
+use super::{Check, MAX_BATCH, OwnerRef, Refs, TEXT_LIMIT, Upserted, pushed_column, source_of};
 use crate::audit::Writer;
 use crate::error::{CoreError, CoreResult};
-use crate::kpi::scope::Sql;
 use crate::organization::Settings;
 use crate::won_chain;
 
@@ -95,6 +94,56 @@ pub enum Items {
 }
 
 impl Items {
+    /// The owners and the pushed records (table, external id) the items refer to.
+    fn references(&self) -> (Vec<&OwnerRef>, Vec<(&'static str, &str)>) {
+        let mut owners = Vec::new();
+        let mut pushed = Vec::new();
+        match self {
+            Items::Customers(items) => owners.extend(items.iter().map(|i| &i.owner)),
+            Items::Leads(items) => {
+                for item in items {
+                    owners.push(&item.owner);
+                    pushed.extend(
+                        item.customer_external_id
+                            .as_deref()
+                            .map(|id| ("customers", id)),
+                    );
+                }
+            }
+            Items::Deals(items) => {
+                for item in items {
+                    owners.push(&item.owner);
+                    pushed.push(("customers", item.customer_external_id.as_str()));
+                    pushed.extend(item.lead_external_id.as_deref().map(|id| ("leads", id)));
+                }
+            }
+            Items::Invoices(items) => {
+                for item in items {
+                    owners.push(&item.owner);
+                    pushed.push(("customers", item.customer_external_id.as_str()));
+                    pushed.extend(item.deal_external_id.as_deref().map(|id| ("deals", id)));
+                }
+            }
+            Items::Payments(items) => pushed.extend(
+                items
+                    .iter()
+                    .map(|i| ("invoices", i.invoice_external_id.as_str())),
+            ),
+        }
+        (owners, pushed)
+    }
+
+    /// Each item's external id, in order.
+    pub fn external_ids(&self) -> Vec<&str> {
+        match self {
+            Items::Customers(items) => items.iter().map(|i| i.external_id.as_str()).collect(),
+            Items::Leads(items) => items.iter().map(|i| i.external_id.as_str()).collect(),
+            Items::Deals(items) => items.iter().map(|i| i.external_id.as_str()).collect(),
+            Items::Invoices(items) => items.iter().map(|i| i.external_id.as_str()).collect(),
+            Items::Payments(items) => items.iter().map(|i| i.external_id.as_str()).collect(),
+        }
+    }
+
     fn len(&self) -> usize {
         match self {
             Items::Customers(items) => items.len(),
@@ -208,180 +257,59 @@ pub async fn upsert(
     let organization_id = principal.organization_id;
     let settings = Settings::load(db, organization_id).await?;
     let transaction = crate::db::begin_write(db).await?;
-    let mut refs = Refs::default();
-    match items {
-        Items::Customers(items) => {
-            refs.load_owners(
-                &transaction,
-                organization_id,
-                items.iter().map(|i| &i.owner),
-            )
-            .await?;
-        }
-        Items::Leads(items) => {
-            refs.load_owners(
-                &transaction,
-                organization_id,
-                items.iter().map(|i| &i.owner),
-            )
-            .await?;
-            let customers = items
-                .iter()
-                .filter_map(|i| i.customer_external_id.as_deref());
-            refs.load_pushed(
-                &transaction,
-                organization_id,
-                source_id,
-                "customers",
-                customers,
-            )
-            .await?;
-        }
-        Items::Deals(items) => {
-            refs.load_owners(
-                &transaction,
-                organization_id,
-                items.iter().map(|i| &i.owner),
-            )
-            .await?;
-            let customers = items.iter().map(|i| i.customer_external_id.as_str());
-            refs.load_pushed(
-                &transaction,
-                organization_id,
-                source_id,
-                "customers",
-                customers,
-            )
-            .await?;
-            let leads = items.iter().filter_map(|i| i.lead_external_id.as_deref());
-            refs.load_pushed(&transaction, organization_id, source_id, "leads", leads)
-                .await?;
-        }
-        Items::Invoices(items) => {
-            refs.load_owners(
-                &transaction,
-                organization_id,
-                items.iter().map(|i| &i.owner),
-            )
-            .await?;
-            let customers = items.iter().map(|i| i.customer_external_id.as_str());
-            refs.load_pushed(
-                &transaction,
-                organization_id,
-                source_id,
-                "customers",
-                customers,
-            )
-            .await?;
-            let deals = items.iter().filter_map(|i| i.deal_external_id.as_deref());
-            refs.load_pushed(&transaction, organization_id, source_id, "deals", deals)
-                .await?;
-        }
-        Items::Payments(items) => {
-            let invoices = items.iter().map(|i| i.invoice_external_id.as_str());
-            refs.load_pushed(
-                &transaction,
-                organization_id,
-                source_id,
-                "invoices",
-                invoices,
-            )
-            .await?;
-        }
-    }
+    let (owners, pushed) = items.references();
+    let refs = Refs::load(&transaction, organization_id, source_id, owners, pushed).await?;
     let now = Utc::now();
-    let check = |index: usize| Check {
-        prefix: format!("items[{index}]"),
-        now,
-        currency: settings.currency,
-        refs: &refs,
+    let rows = |build: &dyn Fn(&Check, usize) -> CoreResult<Row>| -> Vec<CoreResult<Row>> {
+        (0..items.len())
+            .map(|index| {
+                let check = Check {
+                    prefix: format!("items[{index}]"),
+                    now,
+                    currency: settings.currency,
+                    refs: &refs,
+                };
+                build(&check, index)
+            })
+            .collect()
     };
+    let (table, rows) = match items {
+        Items::Customers(items) => (&CUSTOMERS, rows(&|c, i| customer(c, &items[i]))),
+        Items::Leads(items) => (&LEADS, rows(&|c, i| lead(c, &items[i]))),
+        Items::Deals(items) => (&DEALS, rows(&|c, i| deal(c, &items[i]))),
+        Items::Invoices(items) => (&INVOICES, rows(&|c, i| invoice(c, &items[i]))),
+        Items::Payments(items) => (&PAYMENTS, rows(&|c, i| payment(c, &items[i]))),
+    };
+    // Deal writes relink the won deals of the customers the deals had and have.
+    let mut relink = BTreeSet::new();
+    if let Items::Deals(items) = items {
+        relink.extend(
+            items
+                .iter()
+                .filter_map(|item| refs.pushed("customers", &item.customer_external_id)),
+        );
+        let external_ids = rows
+            .iter()
+            .flatten()
+            .map(|row| row.external_id.clone())
+            .collect();
+        let stored = pushed_column(
+            &transaction,
+            "deals",
+            "customer_id",
+            organization_id,
+            source_id,
+            &external_ids,
+        )
+        .await?;
+        relink.extend(stored.into_values());
+    }
     let prefix = |index: usize| format!("items[{index}]");
-    let answers = match items {
-        Items::Customers(items) => {
-            let rows = items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| customer(&check(i), item));
-            write(
-                &transaction,
-                writer,
-                source_id,
-                &CUSTOMERS,
-                rows.collect(),
-                prefix,
-            )
-            .await?
-        }
-        Items::Leads(items) => {
-            let rows = items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| lead(&check(i), item));
-            write(
-                &transaction,
-                writer,
-                source_id,
-                &LEADS,
-                rows.collect(),
-                prefix,
-            )
-            .await?
-        }
-        Items::Deals(items) => {
-            let rows: Vec<CoreResult<Row>> = items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| deal(&check(i), item))
-                .collect();
-            // The customers whose won deals may change: those the deals had and have.
-            let mut customers: BTreeSet<Uuid> = items
-                .iter()
-                .filter_map(|item| {
-                    let key = ("customers", item.customer_external_id.trim().to_owned());
-                    refs.pushed.get(&key).copied()
-                })
-                .collect();
-            let external_ids = rows.iter().flatten().map(|row| row.external_id.clone());
-            customers.extend(
-                stored_customers(&transaction, organization_id, source_id, external_ids).await?,
-            );
-            let answers = write(&transaction, writer, source_id, &DEALS, rows, prefix).await?;
-            let customers: Vec<Uuid> = customers.into_iter().collect();
-            won_chain::relink_customers(&transaction, organization_id, &customers).await?;
-            answers
-        }
-        Items::Invoices(items) => {
-            let rows = items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| invoice(&check(i), item));
-            write(
-                &transaction,
-                writer,
-                source_id,
-                &INVOICES,
-                rows.collect(),
-                prefix,
-            )
-            .await?
-        }
-        Items::Payments(items) => {
-            let rows = items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| payment(&check(i), item));
-            write(
-                &transaction,
-                writer,
-                source_id,
-                &PAYMENTS,
-                rows.collect(),
-                prefix,
-            )
-            .await?
-        }
-    };
+    let answers = write(&transaction, writer, source_id, table, rows, prefix).await?;
+    if !relink.is_empty() {
+        let customers: Vec<Uuid> = relink.into_iter().collect();
+        won_chain::relink_customers(&transaction, organization_id, &customers).await?;
+    }
     transaction.commit().await?;
     Ok(answers)
 }
@@ -533,36 +461,4 @@ fn payment(c: &Check, item: &PaymentItem) -> CoreResult<Row> {
             c.event_date("receivedOn", item.received_on)?.into(),
         ],
     })
-}
-
-/// The customers of the stored deals among some external ids of a partner.
-async fn stored_customers<C: ConnectionTrait>(
-    conn: &C,
-    organization_id: Uuid,
-    source_id: Uuid,
-    external_ids: impl Iterator<Item = String>,
-) -> CoreResult<Vec<Uuid>> {
-    let external_ids: Vec<String> = external_ids.collect();
-    let mut customers = Vec::new();
-    for chunk in external_ids.chunks(5000) {
-        let mut sql = Sql::default();
-        let org = sql.param(organization_id);
-        let source = sql.param(source_id);
-        let list: Vec<String> = chunk.iter().map(|id| sql.param(id.clone())).collect();
-        let rows = conn
-            .query_all_raw(Statement::from_sql_and_values(
-                conn.get_database_backend(),
-                format!(
-                    "SELECT DISTINCT customer_id FROM deals WHERE organization_id = {org} \
-                     AND source_id = {source} AND external_id IN ({})",
-                    list.join(", ")
-                ),
-                sql.values,
-            ))
-            .await?;
-        for row in rows {
-            customers.push(row.try_get::<Uuid>("", "customer_id")?);
-        }
-    }
-    Ok(customers)
 }

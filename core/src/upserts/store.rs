@@ -7,7 +7,7 @@ use attain_entity::enums::AuditAction;
 use sea_orm::{ConnectionTrait, DatabaseTransaction, Statement, Value};
 use uuid::Uuid;
 
-use super::{Outcome, Upserted, pushed_ids};
+use super::{Outcome, Upserted, pushed_column};
 use crate::audit::{self, Writer};
 use crate::error::{CoreError, CoreResult};
 use crate::kpi::scope::Sql;
@@ -94,9 +94,10 @@ pub(crate) async fn write(
         .iter()
         .map(|(_, row)| row.external_id.clone())
         .collect();
-    let ids = pushed_ids(
+    let ids = pushed_column(
         transaction,
         table.name,
+        "id",
         organization_id,
         source_id,
         &external_ids,
