@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use attain_entity::activity;
 use attain_entity::enums::{ActivityKind, AuditAction};
 use attain_entity::team_membership;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
     DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
@@ -23,12 +23,11 @@ use crate::error::{CoreError, CoreResult};
 use crate::figures::current_team;
 use crate::kpi::scope::Sql;
 use crate::records::subtree_members;
+use crate::rules::{self, NOTES_LIMIT};
 use crate::time::{now_micros, to_micros};
 
 /// The most activities one batch may carry.
 pub const MAX_BATCH: usize = 500;
-/// The longest notes, in characters.
-pub const NOTES_LIMIT: usize = 5000;
 /// The longest activity, in minutes.
 pub const MAX_DURATION_MINUTES: i32 = 24 * 60;
 
@@ -92,25 +91,14 @@ fn check_values(
     duration_minutes: i32,
     notes: &str,
 ) -> CoreResult<()> {
-    if occurred_at > Utc::now() + Duration::days(1) {
-        return Err(CoreError::bad_input(
-            field(prefix, "occurredAt"),
-            "must not be more than a day in the future",
-        ));
-    }
+    rules::event_instant(occurred_at, Utc::now(), &field(prefix, "occurredAt"))?;
     if !(0..=MAX_DURATION_MINUTES).contains(&duration_minutes) {
         return Err(CoreError::bad_input(
             field(prefix, "durationMinutes"),
             format!("must be 0 to {MAX_DURATION_MINUTES}"),
         ));
     }
-    if notes.chars().count() > NOTES_LIMIT {
-        return Err(CoreError::bad_input(
-            field(prefix, "notes"),
-            format!("must be at most {NOTES_LIMIT} characters"),
-        ));
-    }
-    Ok(())
+    rules::long_text(notes, NOTES_LIMIT, &field(prefix, "notes"))
 }
 
 /// The customers and deals of the caller's organization among those referenced.

@@ -23,6 +23,7 @@ pub mod partners;
 pub mod peers;
 pub mod period;
 pub mod records;
+pub mod rules;
 pub mod scorecard;
 pub mod table;
 pub mod time;

@@ -19,10 +19,8 @@ use crate::access::{Operation, Principal, Relation, Scope};
 use crate::audit::{self, Writer};
 use crate::error::{CoreError, CoreResult};
 use crate::identity::{hash_password, verify_password};
+use crate::rules::{self, NAME_LIMIT};
 use crate::time::now_micros;
-
-/// The longest client name, in characters.
-pub const NAME_LIMIT: usize = 200;
 
 /// A partner client with a secret made just now: the only time the secret is shown.
 #[derive(Clone, Debug)]
@@ -46,19 +44,13 @@ pub async fn create(
 ) -> CoreResult<WithSecret> {
     let principal = writer.principal;
     principal.authorize(Operation::WritePeople, Relation::Other, "partner client")?;
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > NAME_LIMIT {
-        return Err(CoreError::bad_input(
-            "name",
-            format!("must be 1 to {NAME_LIMIT} characters"),
-        ));
-    }
+    let name = rules::text(name, NAME_LIMIT, "name")?;
     let secret = new_secret();
     let client = source::Model {
         organization_id: principal.organization_id,
         id: Uuid::now_v7(),
         kind: SourceKind::Partner,
-        name: name.to_owned(),
+        name,
         secret_hash: Some(hash_password(&secret)?),
         active: true,
         created_at: now_micros(),
@@ -79,15 +71,20 @@ pub async fn create(
     Ok(WithSecret { client, secret })
 }
 
-/// An active partner client of the caller's organization that the caller may change.
-async fn writable(
+/// Changes an active partner client of the caller's organization, in one transaction
+/// with its audit entry: `edit` sets the `fields` it names.
+async fn change(
     db: &DatabaseConnection,
-    principal: &Principal,
+    writer: &Writer<'_>,
     id: Uuid,
+    fields: &[&str],
+    edit: impl FnOnce(&mut source::ActiveModel),
 ) -> CoreResult<source::Model> {
+    let principal = writer.principal;
     principal.authorize(Operation::ReadPeople, Relation::Other, "partner client")?;
+    let transaction = crate::db::begin_write(db).await?;
     let client = source::Entity::find_by_id((principal.organization_id, id))
-        .one(db)
+        .one(&transaction)
         .await?
         .filter(|client| client.kind == SourceKind::Partner)
         .ok_or(CoreError::NotFound("partner client"))?;
@@ -95,6 +92,19 @@ async fn writable(
     if !client.active {
         return Err(CoreError::Conflict("the partner client is revoked".into()));
     }
+    let mut model = client.into_active_model();
+    edit(&mut model);
+    let client = model.update(&transaction).await?;
+    audit::record(
+        &transaction,
+        writer,
+        AuditAction::Update,
+        "partnerClient",
+        id,
+        fields,
+    )
+    .await?;
+    transaction.commit().await?;
     Ok(client)
 }
 
@@ -105,22 +115,12 @@ pub async fn rotate(
     writer: &Writer<'_>,
     id: Uuid,
 ) -> CoreResult<WithSecret> {
-    let client = writable(db, writer.principal, id).await?;
     let secret = new_secret();
-    let mut model = client.into_active_model();
-    model.secret_hash = Set(Some(hash_password(&secret)?));
-    let transaction = crate::db::begin_write(db).await?;
-    let client = model.update(&transaction).await?;
-    audit::record(
-        &transaction,
-        writer,
-        AuditAction::Update,
-        "partnerClient",
-        id,
-        &["secret"],
-    )
+    let hash = hash_password(&secret)?;
+    let client = change(db, writer, id, &["secret"], |model| {
+        model.secret_hash = Set(Some(hash));
+    })
     .await?;
-    transaction.commit().await?;
     Ok(WithSecret { client, secret })
 }
 
@@ -131,24 +131,12 @@ pub async fn revoke(
     writer: &Writer<'_>,
     id: Uuid,
 ) -> CoreResult<source::Model> {
-    let client = writable(db, writer.principal, id).await?;
-    let mut model = client.into_active_model();
-    model.active = Set(false);
-    model.revoked_at = Set(Some(now_micros()));
-    model.secret_hash = Set(None);
-    let transaction = crate::db::begin_write(db).await?;
-    let client = model.update(&transaction).await?;
-    audit::record(
-        &transaction,
-        writer,
-        AuditAction::Update,
-        "partnerClient",
-        id,
-        &["active", "revokedAt"],
-    )
-    .await?;
-    transaction.commit().await?;
-    Ok(client)
+    change(db, writer, id, &["active", "revokedAt"], |model| {
+        model.active = Set(false);
+        model.revoked_at = Set(Some(now_micros()));
+        model.secret_hash = Set(None);
+    })
+    .await
 }
 
 /// The organization's partner clients, oldest first (admins and analysts; nobody else

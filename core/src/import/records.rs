@@ -4,12 +4,12 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::str::FromStr;
 
-use attain_entity::enums::{DealStage, DealStatus, Role, SubjectKind};
+use attain_entity::enums::{DealStage, Role, SubjectKind};
 use attain_entity::{
     activity, customer, deal, expense, invoice, lead, market_size, payment, rating, scheme_item,
     scorecard_scheme, survey_response, target, team, team_manager, team_membership, user,
 };
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use sea_orm::{ActiveModelTrait, ActiveValue, ConnectionTrait, IntoActiveModel};
@@ -21,15 +21,13 @@ use crate::error::{CoreError, CoreResult};
 use crate::identity::normalize_email;
 use crate::kpi::Direction;
 use crate::money::Currency;
+use crate::rules::{self, NAME_LIMIT, NOTES_LIMIT, long_text};
 use crate::time::to_micros;
-
-const NAME_LIMIT: usize = 200;
-const NOTES_LIMIT: usize = 5000;
 
 /// Checks the organization's settings; answers its time zone and currency.
 pub fn organization(record: &OrganizationRecord) -> CoreResult<(Tz, Currency)> {
     let field = |name: &str| format!("organization.{name}");
-    text(&record.name, NAME_LIMIT, &field("name"))?;
+    rules::text(&record.name, NAME_LIMIT, &field("name"))?;
     let timezone = Tz::from_str(&record.timezone)
         .map_err(|_| CoreError::bad_input(field("timezone"), "not an IANA time zone"))?;
     let currency = Currency::parse(&record.currency)
@@ -46,7 +44,7 @@ pub fn organization(record: &OrganizationRecord) -> CoreResult<(Tz, Currency)> {
             "must be 1 to 3650",
         ));
     }
-    score(
+    rules::score(
         record.satisfaction_pass_score,
         &field("satisfaction_pass_score"),
     )?;
@@ -63,30 +61,6 @@ pub fn organization(record: &OrganizationRecord) -> CoreResult<(Tz, Currency)> {
         }
     }
     Ok((timezone, currency))
-}
-
-fn text(value: &str, limit: usize, field: &str) -> CoreResult<()> {
-    if value.trim().is_empty() {
-        return Err(CoreError::bad_input(field, "must not be empty"));
-    }
-    long_text(value, limit, field)
-}
-
-fn long_text(value: &str, limit: usize, field: &str) -> CoreResult<()> {
-    if value.chars().count() > limit {
-        return Err(CoreError::bad_input(
-            field,
-            format!("must be at most {limit} characters"),
-        ));
-    }
-    Ok(())
-}
-
-fn score(value: i32, field: &str) -> CoreResult<()> {
-    if !(1..=5).contains(&value) {
-        return Err(CoreError::bad_input(field, "must be 1 to 5"));
-    }
-    Ok(())
 }
 
 /// The rows one chunk becomes, in the order foreign keys need.
@@ -161,19 +135,15 @@ impl Check<'_> {
 
     /// An event instant: refused when more than a day in the future.
     fn instant(&self, name: &str, instant: DateTime<Utc>) -> CoreResult<i64> {
-        if instant > self.importer.now + Duration::days(1) {
-            return self.fail(name, "must not be more than a day in the future");
-        }
-        Ok(to_micros(instant))
+        rules::event_instant(instant, self.importer.now, &self.field(name))
     }
 
     fn text(&self, name: &str, value: &str, limit: usize) -> CoreResult<String> {
-        text(value, limit, &self.field(name))?;
-        Ok(value.trim().to_owned())
+        rules::text(value, limit, &self.field(name))
     }
 
     fn score(&self, name: &str, value: i32) -> CoreResult<i32> {
-        score(value, &self.field(name))?;
+        rules::score(value, &self.field(name))?;
         Ok(value)
     }
 }
@@ -323,24 +293,14 @@ impl Rows {
 
         for (index, record) in chunk.deals.iter().enumerate() {
             let c = check("deals", index);
-            check_stage_and_status(&c, record.stage, record.status)?;
             let created_at = c.instant("created_at", record.created_at)?;
-            let closed_at = match (record.status, record.closed_at) {
-                (DealStatus::Open, Some(_)) => {
-                    return c.fail("closed_at", "must be empty when status is OPEN");
-                }
-                (DealStatus::Open, None) => None,
-                (status, None) => {
-                    return c.fail(
-                        "closed_at",
-                        format!("required when status is {}", status.as_str()),
-                    );
-                }
-                (_, Some(at)) => Some(c.instant("closed_at", at)?),
-            };
-            if closed_at.is_some_and(|at| at < created_at) {
-                return c.fail("closed_at", "must not be before created_at");
-            }
+            let closed_at = record
+                .closed_at
+                .map(|at| c.instant("closed_at", at))
+                .transpose()?;
+            rules::deal_closing(record.stage, record.status, created_at, closed_at, |name| {
+                c.field(name)
+            })?;
             let proposal_sent_at = record
                 .proposal_sent_at
                 .map(|at| c.instant("proposal_sent_at", at))
@@ -617,26 +577,6 @@ impl Rows {
         insert_rows(conn, self.scheme_items).await?;
         insert_rows(conn, self.targets).await
     }
-}
-
-/// Stage and status agree: `WON` ⇔ `WON`, `LOST` ⇔ `LOST`, an open stage ⇔ `OPEN`.
-fn check_stage_and_status(c: &Check, stage: DealStage, status: DealStatus) -> CoreResult<()> {
-    let expected = match stage {
-        DealStage::Won => DealStatus::Won,
-        DealStage::Lost => DealStatus::Lost,
-        _ => DealStatus::Open,
-    };
-    if status != expected {
-        return c.fail(
-            "status",
-            format!(
-                "stage {} requires status {}",
-                stage.as_str(),
-                expected.as_str()
-            ),
-        );
-    }
-    Ok(())
 }
 
 fn check_scheme(c: &Check, record: &SchemeRecord) -> CoreResult<()> {

@@ -28,12 +28,10 @@ use crate::access::{Operation, Principal, Scope};
 use crate::error::{CoreError, CoreResult};
 use crate::kpi::scope::Sql;
 use crate::money::Currency;
-use crate::time::to_micros;
+use crate::rules::{self, NAME_LIMIT};
 
 /// The most items one batch may carry.
 pub const MAX_BATCH: usize = 1000;
-/// The longest external id, name or email, in characters.
-pub const TEXT_LIMIT: usize = 200;
 
 /// What an upsert did to a record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,28 +81,18 @@ impl Check<'_> {
         Err(CoreError::bad_input(self.field(name), message))
     }
 
-    /// Non-empty text of at most `limit` characters, trimmed.
-    fn text(&self, name: &str, value: &str, limit: usize) -> CoreResult<String> {
-        let value = value.trim();
-        if value.is_empty() {
-            return self.fail(name, "must not be empty");
-        }
-        if value.chars().count() > limit {
-            return self.fail(name, format!("must be at most {limit} characters"));
-        }
-        Ok(value.to_owned())
+    /// A name: non-empty, at most [`NAME_LIMIT`] characters, trimmed.
+    fn name(&self, name: &str, value: &str) -> CoreResult<String> {
+        rules::text(value, NAME_LIMIT, &self.field(name))
     }
 
     fn external_id(&self, value: &str) -> CoreResult<String> {
-        self.text("externalId", value, TEXT_LIMIT)
+        self.name("externalId", value)
     }
 
     /// An event instant, at most a day in the future.
     fn instant(&self, name: &str, at: DateTime<Utc>) -> CoreResult<i64> {
-        if at > self.now + Duration::days(1) {
-            return self.fail(name, "must not be more than a day in the future");
-        }
-        Ok(to_micros(at))
+        rules::event_instant(at, self.now, &self.field(name))
     }
 
     /// An event date, at most a day after today (UTC).

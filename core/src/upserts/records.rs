@@ -10,10 +10,11 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::store::{Row, Table, write};
-use super::{Check, MAX_BATCH, OwnerRef, Refs, TEXT_LIMIT, Upserted, pushed_column, source_of};
+use super::{Check, MAX_BATCH, OwnerRef, Refs, Upserted, pushed_column, source_of};
 use crate::audit::Writer;
 use crate::error::{CoreError, CoreResult};
 use crate::organization::Settings;
+use crate::rules;
 use crate::won_chain;
 
 /// A customer (account) as a partner pushes it.
@@ -323,7 +324,7 @@ fn customer(c: &Check, item: &CustomerItem) -> CoreResult<Row> {
         external_id: c.external_id(&item.external_id)?,
         source_updated_at: source_time(item.source_updated_at),
         values: vec![
-            c.text("name", &item.name, TEXT_LIMIT)?.into(),
+            c.name("name", &item.name)?.into(),
             item.segment.as_str().into(),
             c.owner(&item.owner)?.into(),
             c.instant("createdAt", item.created_at)?.into(),
@@ -366,36 +367,18 @@ fn lead(c: &Check, item: &LeadItem) -> CoreResult<Row> {
 
 fn deal(c: &Check, item: &DealItem) -> CoreResult<Row> {
     let external_id = c.external_id(&item.external_id)?;
-    let expected = match item.stage {
-        DealStage::Won => DealStatus::Won,
-        DealStage::Lost => DealStatus::Lost,
-        _ => DealStatus::Open,
-    };
-    if item.status != expected {
-        return c.fail(
-            "status",
-            format!(
-                "stage {} requires status {}",
-                item.stage.as_str(),
-                expected.as_str()
-            ),
-        );
-    }
     let created_at = c.instant("createdAt", item.created_at)?;
-    let closed_at = match (item.status, item.closed_at) {
-        (DealStatus::Open, Some(_)) => return c.fail("closedAt", "must be empty while OPEN"),
-        (DealStatus::Open, None) => None,
-        (status, None) => {
-            return c.fail(
-                "closedAt",
-                format!("required when status is {}", status.as_str()),
-            );
-        }
-        (_, Some(at)) => Some(c.instant("closedAt", at)?),
-    };
-    if closed_at.is_some_and(|at| at < created_at) {
-        return c.fail("closedAt", "must not be before createdAt");
-    }
+    let closed_at = item
+        .closed_at
+        .map(|at| c.instant("closedAt", at))
+        .transpose()?;
+    rules::deal_closing(item.stage, item.status, created_at, closed_at, |name| {
+        c.field(if name == "closed_at" {
+            "closedAt"
+        } else {
+            name
+        })
+    })?;
     let proposal_sent_at = item
         .proposal_sent_at
         .map(|at| c.instant("proposalSentAt", at))
@@ -413,7 +396,7 @@ fn deal(c: &Check, item: &DealItem) -> CoreResult<Row> {
             .into(),
             c.optional_pushed("leadExternalId", "leads", item.lead_external_id.as_deref())?
                 .into(),
-            c.text("name", &item.name, TEXT_LIMIT)?.into(),
+            c.name("name", &item.name)?.into(),
             c.money("amount", item.amount)?.into(),
             item.cost
                 .map(|cost| c.money("cost", cost))
