@@ -10,6 +10,7 @@ mod columns;
 mod m20261123_000001_create_schema;
 mod m20261123_000002_covering_indexes;
 mod m20261123_000003_won_chain;
+mod m20261123_000004_customer_won_index;
 
 pub use m20261123_000003_won_chain::NEXT_WON_AT;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_create_schema::Migration),
             Box::new(m20261123_000002_covering_indexes::Migration),
             Box::new(m20261123_000003_won_chain::Migration),
+            Box::new(m20261123_000004_customer_won_index::Migration),
         ]
     }
 }
