@@ -7,6 +7,7 @@
 pub mod access;
 pub mod activities;
 pub mod audit;
+pub mod breakdown;
 pub mod contributors;
 pub mod db;
 pub mod demo;

@@ -46,7 +46,7 @@ impl From<PeriodKind> for StoredPeriodKind {
     }
 }
 
-fn as_of_or_now(as_of: Option<DateTime>) -> chrono::DateTime<Utc> {
+pub(super) fn as_of_or_now(as_of: Option<DateTime>) -> chrono::DateTime<Utc> {
     as_of.map_or_else(Utc::now, |as_of| as_of.0)
 }
 

@@ -3,6 +3,7 @@
 //! its answer; see [`error`] for how core errors become GraphQL errors.
 
 mod activities;
+mod breakdown;
 pub mod error;
 mod figures;
 mod insights;
@@ -32,6 +33,7 @@ pub struct QueryRoot(
     session::SessionQuery,
     figures::FiguresQuery,
     insights::InsightsQuery,
+    breakdown::BreakdownQuery,
     activities::ActivityQuery,
     records::RecordQuery,
     partners::PartnerQuery,

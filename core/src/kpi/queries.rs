@@ -4,13 +4,14 @@
 use std::collections::{BTreeSet, HashMap};
 
 use anyhow::Context as _;
+use chrono::NaiveDate;
 use futures_util::{StreamExt, stream};
 use sea_orm::{ConnectionTrait, QueryResult, Statement};
 use uuid::Uuid;
 
 use super::catalog::KpiKey;
 use super::facts::Facts;
-use super::scope::{Event, Scope, Sql};
+use super::scope::{Event, Scope, Span, Sql};
 use crate::error::CoreResult;
 use crate::period::Window;
 use crate::time::to_micros;
@@ -225,6 +226,288 @@ fn sum(expr: &str, name: &str) -> String {
 }
 
 fn statements(family: Family, scope: &Scope, context: &Inputs<'_>) -> Vec<Sql> {
+    match build(family, scope, context) {
+        Built::Parts(mut parts) => {
+            parts.sql.text =
+                scope.grouped(&mut parts.sql, &parts.inner, parts.event, &parts.aggregates);
+            vec![parts.sql]
+        }
+        Built::Whole(statements) => statements,
+    }
+}
+
+/// What a breakdown groups one subject's records by.
+#[derive(Clone, Debug)]
+pub enum Grouping {
+    /// An attribute of the record or of the record it references.
+    Attribute(Attribute),
+    /// The responsible rep.
+    Owner,
+    /// Numbered ranges of the event.
+    Ranges(Vec<Range>),
+    /// Spans of the responsible rep's membership, each naming its group (its team) as
+    /// its subject.
+    Memberships(Vec<Span>),
+}
+
+/// A range of events, `[from, to)`, as instants and as local dates.
+#[derive(Clone, Copy, Debug)]
+pub struct Range {
+    pub group: i64,
+    pub from: i64,
+    pub to: i64,
+    pub from_date: NaiveDate,
+    pub to_date: NaiveDate,
+}
+
+/// Attributes of records a breakdown can group by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attribute {
+    LeadSource,
+    CustomerSegment,
+    ActivityKind,
+    Stage,
+}
+
+impl Attribute {
+    /// The attribute of a record of `table` read as `alias`, as SQL; none where such
+    /// records have no such attribute.
+    fn column(self, table: Table, alias: &str) -> Option<String> {
+        let via = |other: &str, column: &str, key: &str| {
+            format!(
+                "(SELECT g.{column} FROM {other} g WHERE g.organization_id = {alias}.organization_id \
+                 AND g.id = {alias}.{key})"
+            )
+        };
+        Some(match (self, table) {
+            (Attribute::LeadSource, Table::Leads) => format!("{alias}.lead_source"),
+            (Attribute::LeadSource, Table::Deals) => via("leads", "lead_source", "lead_id"),
+            (
+                Attribute::CustomerSegment,
+                Table::Deals | Table::Leads | Table::Activities | Table::Surveys | Table::Invoices,
+            ) => via("customers", "segment", "customer_id"),
+            (Attribute::ActivityKind, Table::Activities) => format!("{alias}.kind"),
+            (Attribute::Stage, Table::Deals) => format!("{alias}.stage"),
+            _ => return None,
+        })
+    }
+}
+
+/// The group a breakdown's records came out in; `None` holds those without one.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Group {
+    Text(String),
+    Id(Uuid),
+    Number(i64),
+}
+
+/// Whether a family's records can be grouped so: ranges need events inside the period.
+pub fn groupable(family: Family, grouping: &Grouping) -> bool {
+    let Some((table, alias)) = source(family) else {
+        return false;
+    };
+    match grouping {
+        Grouping::Attribute(attribute) => attribute.column(table, alias).is_some(),
+        Grouping::Owner | Grouping::Memberships(_) => true,
+        Grouping::Ranges(_) => !matches!(
+            family,
+            Family::PreviousRevenue
+                | Family::YearAgoRevenue
+                | Family::Pipeline
+                | Family::Retention
+                | Family::Clv
+        ),
+    }
+}
+
+/// The facts of one subject's `scope` per group, for the families that can be grouped
+/// so (see [`groupable`]), in one statement per family.
+pub async fn grouped_facts<C: ConnectionTrait>(
+    db: &C,
+    scope: &Scope,
+    context: &Inputs<'_>,
+    families: &BTreeSet<Family>,
+    grouping: &Grouping,
+) -> CoreResult<HashMap<Option<Group>, Facts>> {
+    let mut facts: HashMap<Option<Group>, Facts> = HashMap::new();
+    let work: Vec<(Family, Sql)> = families
+        .iter()
+        .filter_map(|family| {
+            grouped_statement(*family, scope, context, grouping).map(|sql| (*family, sql))
+        })
+        .collect();
+    let runs = work
+        .into_iter()
+        .map(|(family, statement)| run(db, family, statement));
+    let mut answers = stream::iter(runs).buffer_unordered(CONCURRENT_STATEMENTS);
+    while let Some(answer) = answers.next().await {
+        let (family, rows) = answer?;
+        for row in rows {
+            let group = match grouping {
+                Grouping::Attribute(_) => {
+                    row.try_get::<Option<String>>("", "grp")?.map(Group::Text)
+                }
+                Grouping::Owner | Grouping::Memberships(_) => {
+                    row.try_get::<Option<Uuid>>("", "grp")?.map(Group::Id)
+                }
+                Grouping::Ranges(_) => row.try_get::<Option<i64>>("", "grp")?.map(Group::Number),
+            };
+            apply(family, &row, facts.entry(group).or_default())?;
+        }
+    }
+    let days = context.windows.current.days();
+    for entry in facts.values_mut() {
+        entry.days = days;
+    }
+    Ok(facts)
+}
+
+/// One family's aggregates over the scope's records, grouped by `grouping` in a `grp`
+/// column; none when the family cannot be grouped so.
+fn grouped_statement(
+    family: Family,
+    scope: &Scope,
+    context: &Inputs<'_>,
+    grouping: &Grouping,
+) -> Option<Sql> {
+    if !groupable(family, grouping) {
+        return None;
+    }
+    let (table, alias) = source(family)?;
+    let Built::Parts(Parts {
+        mut sql,
+        inner,
+        event,
+        aggregates,
+    }) = build(family, scope, context)
+    else {
+        return None;
+    };
+    let bounds =
+        |sql: &mut Sql, from: i64, to: i64, from_date: NaiveDate, to_date: NaiveDate| match event {
+            Event::Instant => (sql.param(from), sql.param(to)),
+            Event::Date => (sql.param(from_date), sql.param(to_date)),
+        };
+    let (inner, group, join) = match grouping {
+        Grouping::Attribute(attribute) => {
+            let column = attribute.column(table, alias)?;
+            let rest = inner.strip_prefix("SELECT ")?;
+            (
+                format!("SELECT {column} AS grp, {rest}"),
+                "x.grp",
+                String::new(),
+            )
+        }
+        Grouping::Owner => (inner, "x.owner", String::new()),
+        Grouping::Ranges(ranges) => {
+            let rows: Vec<String> = ranges
+                .iter()
+                .map(|range| {
+                    let group = sql.param(range.group);
+                    let (from, to) = bounds(
+                        &mut sql,
+                        range.from,
+                        range.to,
+                        range.from_date,
+                        range.to_date,
+                    );
+                    format!("({group}, {from}, {to})")
+                })
+                .collect();
+            let join = format!(
+                " JOIN (VALUES {}) g ON x.event >= g.column2 AND x.event < g.column3",
+                rows.join(", ")
+            );
+            (inner, "g.column1", join)
+        }
+        Grouping::Memberships(spans) if spans.is_empty() => (inner, "NULL", String::new()),
+        Grouping::Memberships(spans) => {
+            let rows: Vec<String> = spans
+                .iter()
+                .map(|span| {
+                    let group = sql.param(span.subject);
+                    let user = sql.param(span.user_id);
+                    let (from, to) =
+                        bounds(&mut sql, span.from, span.to, span.from_date, span.to_date);
+                    format!("({group}, {user}, {from}, {to})")
+                })
+                .collect();
+            let join = format!(
+                " LEFT JOIN (VALUES {}) g ON x.owner = g.column2 AND x.event >= g.column3 \
+                 AND x.event < g.column4",
+                rows.join(", ")
+            );
+            (inner, "g.column1", join)
+        }
+    };
+    let records = scope.rows(&mut sql, &inner, event, "x.*");
+    let grouped = match group {
+        "NULL" => "HAVING COUNT(*) > 0".to_owned(),
+        group => format!("GROUP BY {group}"),
+    };
+    sql.text = format!("SELECT {group} AS grp, {aggregates} FROM ({records}) x{join} {grouped}");
+    Some(sql)
+}
+
+/// A family's records table, named for what a breakdown can group it by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Table {
+    Deals,
+    Leads,
+    Activities,
+    Surveys,
+    Ratings,
+    Invoices,
+}
+
+/// The table a family's records query reads and its alias there; none for the families
+/// grouped their own way.
+fn source(family: Family) -> Option<(Table, &'static str)> {
+    Some(match family {
+        Family::Closed
+        | Family::WonCustomers
+        | Family::PreviousRevenue
+        | Family::YearAgoRevenue
+        | Family::Proposals
+        | Family::Pipeline
+        | Family::NewCustomers
+        | Family::Clv
+        | Family::Repeat => (Table::Deals, "d"),
+        Family::Retention => (Table::Deals, "b"),
+        Family::Leads => (Table::Leads, "l"),
+        Family::Activities => (Table::Activities, "a"),
+        Family::Surveys => (Table::Surveys, "r"),
+        Family::Ratings => (Table::Ratings, "r"),
+        Family::Invoices => (Table::Invoices, "i"),
+        Family::Expenses | Family::MarketSize => return None,
+    })
+}
+
+/// One family's query of records (`owner`, `event` and what its aggregates read) and its
+/// aggregates over them as `x`, before grouping.
+struct Parts {
+    sql: Sql,
+    inner: String,
+    event: Event,
+    aggregates: String,
+}
+
+/// A family's statement parts, or whole statements for the families grouped their own way.
+enum Built {
+    Parts(Parts),
+    Whole(Vec<Sql>),
+}
+
+fn deals(sql: Sql, inner: String, aggregates: String) -> Built {
+    Built::Parts(Parts {
+        sql,
+        inner,
+        event: Event::Instant,
+        aggregates,
+    })
+}
+
+fn build(family: Family, scope: &Scope, context: &Inputs<'_>) -> Built {
     let windows = context.windows;
     let mut sql = Sql::default();
     let org = sql.param(context.organization_id);
@@ -260,9 +543,9 @@ fn statements(family: Family, scope: &Scope, context: &Inputs<'_>) -> Vec<Sql> {
                 Family::Closed => {}
                 Family::WonCustomers => {
                     let customers = "COUNT(DISTINCT CASE WHEN x.status = 'WON' THEN x.customer_id END) AS customers";
-                    return finish(sql, scope, &inner, Event::Instant, customers);
+                    return deals(sql, inner, customers.to_owned());
                 }
-                _ => return finish(sql, scope, &inner, Event::Instant, &revenue),
+                _ => return deals(sql, inner, revenue),
             }
             let aggregates = [
                 revenue,
@@ -390,9 +673,9 @@ fn statements(family: Family, scope: &Scope, context: &Inputs<'_>) -> Vec<Sql> {
         }
         Family::Expenses => {
             let (start_date, end_date) = dates(&mut sql);
-            return expenses(sql, scope, &org, &start_date, &end_date);
+            return Built::Whole(expenses(sql, scope, &org, &start_date, &end_date));
         }
-        Family::MarketSize => return market_size(sql, scope, &org, w),
+        Family::MarketSize => return Built::Whole(market_size(sql, scope, &org, w)),
         Family::NewCustomers => {
             let (start, end) = instants(&mut sql);
             (
@@ -467,13 +750,12 @@ fn statements(family: Family, scope: &Scope, context: &Inputs<'_>) -> Vec<Sql> {
             )
         }
     };
-    finish(sql, scope, &inner, event, &aggregates)
-}
-
-/// Wraps a family's records query into the scope's grouped statement.
-fn finish(mut sql: Sql, scope: &Scope, inner: &str, event: Event, aggregates: &str) -> Vec<Sql> {
-    sql.text = scope.grouped(&mut sql, inner, event, aggregates);
-    vec![sql]
+    Built::Parts(Parts {
+        sql,
+        inner,
+        event,
+        aggregates,
+    })
 }
 
 /// The deal `alias` is its customer's first-ever won deal (ties: the smallest id).

@@ -119,6 +119,7 @@ fn request(field: &str, subject: &Value) -> (String, Value) {
         "scorecard" => with_subject(r#"scorecard(subject: $s, period: "2026-03") { composite }"#),
         "kpiTrend" => with_subject("kpiTrend(subject: $s, kpi: REVENUE, periodKind: MONTH, count: 2) { points { value } }"),
         "revenueForecast" => with_subject("revenueForecast(subject: $s, history: 2) { closed }"),
+        "breakdown" => with_subject(r#"breakdown(subject: $s, kpi: NEW_LEADS, period: "2026-03", by: LEAD_SOURCE) { groups { key } }"#),
         "contributors" => with_subject(r#"contributors(subject: $s, kpi: REVENUE, period: "2026-03", first: 1) { totalCount }"#),
         "leaderboard" => with_subject(r#"leaderboard(scope: $s, period: "2026-03", first: 1) { n }"#),
         "coaching" => (
@@ -384,5 +385,5 @@ async fn every_cell_of_the_access_matrix_holds() {
         failures.len(),
         failures.join("\n")
     );
-    assert_eq!(cells, 136 * ACTORS.len());
+    assert_eq!(cells, 147 * ACTORS.len());
 }

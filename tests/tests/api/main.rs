@@ -6,6 +6,7 @@ mod helpers;
 mod access_matrix;
 mod activities;
 mod authentication;
+mod breakdown;
 mod conformance;
 mod faults;
 mod figures;
