@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod export;
 pub mod graphql;
 pub mod limits;
 pub mod metrics;

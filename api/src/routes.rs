@@ -322,7 +322,7 @@ fn errors_response(errors: Vec<ServerError>) -> HttpResponse {
 }
 
 /// A request-level error (no position in the query) from a core error.
-fn server_error(error: CoreError) -> ServerError {
+pub(crate) fn server_error(error: CoreError) -> ServerError {
     let error = to_graphql(error);
     let mut server_error = ServerError::new(error.message, None);
     server_error.extensions = error.extensions;

@@ -20,7 +20,7 @@ use crate::config::{Config, Environment};
 use crate::graphql::{Services, build_schema};
 use crate::limits::RequestRate;
 use crate::metrics::Metrics;
-use crate::routes;
+use crate::{export, routes};
 
 /// A bound, not yet running server.
 pub struct Application {
@@ -63,6 +63,7 @@ impl Application {
                 .app_data(guard.clone())
                 .app_data(web::Data::new(routes::DevelopmentTools(development)))
                 .configure(routes::configure)
+                .configure(export::configure)
         })
         .listen(listener)?
         .run();

@@ -18,7 +18,7 @@ use crate::kpi::{self, KpiKey};
 use crate::organization::Settings;
 use crate::peers::{members_at_end, rep_figures, rep_scheme};
 use crate::period::{Period, Window};
-use crate::scorecard;
+use crate::scorecard::{self, Scorecard};
 
 /// Whose rows a table has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,7 +37,7 @@ pub struct TableRow {
     /// Exact values, in the order asked.
     pub values: Vec<(KpiKey, Option<Decimal>)>,
     /// Under the scheme in force for reps or for teams; none without one.
-    pub composite: Option<Decimal>,
+    pub scorecard: Option<Scorecard>,
 }
 
 /// The table of every rep or team the caller may see, by name.
@@ -112,7 +112,7 @@ async fn rep_rows(
                     .iter()
                     .map(|key| (*key, figures.facts.value(*key, settings.currency)))
                     .collect(),
-                composite: figures.scorecard.and_then(|card| card.composite),
+                scorecard: figures.scorecard,
             }
         })
         .collect())
@@ -164,13 +164,12 @@ async fn team_rows(
         .into_iter()
         .map(|team| {
             let facts = facts.remove(&team.id).unwrap_or_default();
-            let composite = scheme.as_ref().and_then(|scheme| {
+            let scorecard = scheme.as_ref().map(|scheme| {
                 scorecard::score(
                     scheme,
                     |kpi| facts.value(kpi, settings.currency),
                     |kpi| targets.get(&(team.id, kpi)).cloned(),
                 )
-                .composite
             });
             TableRow {
                 subject_id: team.id,
@@ -180,7 +179,7 @@ async fn team_rows(
                     .iter()
                     .map(|key| (*key, facts.value(*key, settings.currency)))
                     .collect(),
-                composite,
+                scorecard,
             }
         })
         .collect())

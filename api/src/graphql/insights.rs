@@ -536,7 +536,7 @@ impl InsightsQuery {
                         value: output(key, value),
                     })
                     .collect(),
-                composite: row.composite.map(six),
+                composite: row.scorecard.and_then(|card| card.composite).map(six),
             });
         Ok(KpiTable {
             period: window.into(),

@@ -8,6 +8,7 @@ mod activities;
 mod authentication;
 mod breakdown;
 mod conformance;
+mod export;
 mod faults;
 mod figures;
 mod hardening;
