@@ -125,7 +125,10 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
     if let Some(report) = startup::seed_demo_on_first_start(config, &db).await? {
         tracing::info!(organization = %report.organization_id, "demo organization created");
     }
-    let application = Application::build_with(config, db.clone())?;
+    let read = startup::connect_read(config)
+        .await?
+        .unwrap_or_else(|| db.clone());
+    let application = Application::build_with_read(config, db.clone(), read)?;
     let address = format!("http://{}:{}", config.host, application.port());
     println!("Attain listens on {address}/graphql (GraphiQL in a browser)");
     if config.is_embedded() {

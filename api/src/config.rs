@@ -53,6 +53,8 @@ pub struct Config {
     pub database_url: SecretString,
     /// Whether `DATABASE_URL` was given (otherwise the embedded SQLite file is used).
     pub database_configured: bool,
+    /// A read-only replica of the database (`DATABASE_READ_URL`) that serves the queries.
+    pub database_read_url: Option<SecretString>,
     pub database_max_connections: u32,
     pub jwt_algorithm: JwtAlgorithm,
     /// The HS256 secret; generated and kept in `data_dir` when absent in development.
@@ -129,6 +131,7 @@ impl Config {
             data_dir,
             database_url: database_url.into(),
             database_configured,
+            database_read_url: get("DATABASE_READ_URL").map(Into::into),
             database_max_connections: parse("ATTAIN_DB_MAX_CONNECTIONS", "10")
                 .parse()
                 .context("ATTAIN_DB_MAX_CONNECTIONS")?,
@@ -231,6 +234,13 @@ impl Config {
             ("ATTAIN_PORT", self.port.to_string()),
             ("ATTAIN_DATA_DIR", self.data_dir.display().to_string()),
             ("DATABASE_URL", mask_url(self.database_url.expose_secret())),
+            (
+                "DATABASE_READ_URL",
+                self.database_read_url.as_ref().map_or_else(
+                    || "(the primary)".to_owned(),
+                    |url| mask_url(url.expose_secret()),
+                ),
+            ),
             (
                 "ATTAIN_DB_MAX_CONNECTIONS",
                 self.database_max_connections.to_string(),

@@ -218,7 +218,7 @@ async fn table_for(
     let query = query.ok_or_else(|| CoreError::bad_input("period", "required"))?;
     let asked = query.parse()?;
     let (window, rows) = table::kpi_table(
-        &services.db,
+        services.reads_for(http),
         &principal,
         asked.kind,
         &asked.period,

@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use crate::config::Limits;
 use crate::graphql::error::to_graphql;
-use crate::graphql::{AttainSchema, Services, sdl};
+use crate::graphql::{AttainSchema, Reads, Services, sdl};
 use crate::limits::{self, RequestRate};
 use crate::metrics::Metrics;
 
@@ -263,7 +263,9 @@ async fn run(
         Err(error) => return (StatusCode::SERVICE_UNAVAILABLE, Some("5"), failure(error)),
     }
     let request_id = request_id(http);
-    request = request.data(RequestId(request_id.clone()));
+    request = request
+        .data(RequestId(request_id.clone()))
+        .data(Reads(services.reads_for(http).clone()));
     let timeout = Duration::from_millis(guard.limits.request_timeout_ms);
     // A panic in a resolver is answered as an internal error, never with its message.
     let run = AssertUnwindSafe(schema.execute(request)).catch_unwind();
@@ -349,9 +351,9 @@ async fn healthz() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok")
 }
 
-/// Ready when the database answers.
+/// Ready when the database answers, and the read-only replica when there is one.
 async fn readyz(services: web::Data<Services>) -> HttpResponse {
-    if db::ping(&services.db).await {
+    if db::ping(&services.db).await && db::ping(&services.read).await {
         HttpResponse::Ok().content_type("text/plain").body("ready")
     } else {
         HttpResponse::ServiceUnavailable()
@@ -365,4 +367,19 @@ async fn metrics(guard: web::Data<Guard>, services: web::Data<Services>) -> Http
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(guard.metrics.render(&services.db))
+}
+
+/// The header that sends a request's reads to the primary (read your own writes).
+pub const READ_FROM: &str = "x-read-from";
+
+impl Services {
+    /// The replica, or the primary when the request says `X-Read-From: primary`.
+    pub fn reads_for(&self, http: &HttpRequest) -> &sea_orm::DatabaseConnection {
+        let primary = http
+            .headers()
+            .get(READ_FROM)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.eq_ignore_ascii_case("primary"));
+        if primary { &self.db } else { &self.read }
+    }
 }

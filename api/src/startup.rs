@@ -30,16 +30,27 @@ pub struct Application {
 }
 
 impl Application {
-    /// Connects to and migrates the database, then binds the server.
+    /// Connects to and migrates the database (and connects to the read-only replica when
+    /// configured), then binds the server.
     pub async fn build(config: &Config) -> anyhow::Result<Application> {
         let db = connect(config).await?;
-        Application::build_with(config, db)
+        let read = connect_read(config).await?.unwrap_or_else(|| db.clone());
+        Application::build_with_read(config, db, read)
     }
 
-    /// Binds the server over an open, migrated database.
+    /// Binds the server over an open, migrated database that also serves the reads.
     pub fn build_with(config: &Config, db: DatabaseConnection) -> anyhow::Result<Application> {
+        Application::build_with_read(config, db.clone(), db)
+    }
+
+    /// Binds the server over an open, migrated primary and a connection for the reads.
+    pub fn build_with_read(
+        config: &Config,
+        db: DatabaseConnection,
+        read: DatabaseConnection,
+    ) -> anyhow::Result<Application> {
         let tokens = Arc::new(Tokens::from_config(config)?);
-        let services = Services { db, tokens };
+        let services = Services { db, read, tokens };
         let listener = TcpListener::bind((config.host.as_str(), config.port))
             .with_context(|| format!("binding {}:{}", config.host, config.port))?;
         let port = listener.local_addr()?.port();
@@ -102,6 +113,7 @@ fn cors(origins: &[String]) -> Cors {
             header::CONTENT_TYPE,
             header::ACCEPT,
             header::HeaderName::from_static("x-request-id"),
+            header::HeaderName::from_static(routes::READ_FROM),
         ])
         .expose_headers([header::HeaderName::from_static("x-request-id")])
         .max_age(3600)
@@ -116,6 +128,18 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     .await?;
     db::migrate(&db).await?;
     Ok(db)
+}
+
+/// Connects to the read-only replica of `DATABASE_READ_URL`, if configured (never
+/// migrated: it follows the primary).
+pub async fn connect_read(config: &Config) -> anyhow::Result<Option<DatabaseConnection>> {
+    let Some(url) = config.database_read_url.as_ref() else {
+        return Ok(None);
+    };
+    let db = db::connect(url.expose_secret(), config.database_max_connections)
+        .await
+        .context("connecting to DATABASE_READ_URL")?;
+    Ok(Some(db))
 }
 
 /// On the embedded default's first start (no organization yet), fills the demo.

@@ -9,10 +9,10 @@ use attain_core::audit::{self, Writer};
 use attain_entity::{activity, audit_log};
 use uuid::Uuid;
 
-use super::Services;
 use super::error::{GqlResult, principal, to_graphql};
 use super::paging::{Page, TotalCount};
 use super::scalars::{DateTime, id};
+use super::{Services, reads};
 use crate::routes::RequestId;
 
 /// What an activity was.
@@ -382,7 +382,6 @@ impl ActivityQuery {
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Activity, TotalCount>> {
         let principal = principal(ctx)?;
-        let services = ctx.data_unchecked::<Services>();
         let page = Page::parse(first, after.as_deref()).gql()?;
         let filter = filter.unwrap_or_default();
         let filter = ActivityFilter {
@@ -394,7 +393,7 @@ impl ActivityQuery {
             deal_id: optional_uuid("filter.dealId", filter.deal_id.as_ref()).gql()?,
         };
         let (total, rows, redacted) = activities::feed(
-            &services.db,
+            reads(ctx),
             principal,
             &filter,
             page.offset as u64,
@@ -419,10 +418,9 @@ impl ActivityQuery {
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, AuditEntry, TotalCount>> {
         let principal = principal(ctx)?;
-        let services = ctx.data_unchecked::<Services>();
         let page = Page::parse(first, after.as_deref()).gql()?;
         let (total, rows) = audit::entries(
-            &services.db,
+            reads(ctx),
             principal,
             entity.as_deref(),
             page.offset as u64,

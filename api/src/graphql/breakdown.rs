@@ -6,11 +6,11 @@ use attain_core::breakdown::{self, By};
 use attain_core::kpi::KpiKey as CoreKey;
 use rust_decimal::Decimal;
 
-use super::Services;
 use super::error::{GqlResult, principal, to_graphql};
 use super::figures::{PeriodWindow, SubjectInput, output};
 use super::insights::as_of_or_now;
 use super::kpi_types::{KpiInfo, KpiKey};
+use super::reads;
 use super::scalars::DateTime;
 
 #[derive(Default)]
@@ -75,11 +75,10 @@ impl BreakdownQuery {
         as_of: Option<DateTime>,
     ) -> async_graphql::Result<KpiBreakdown> {
         let principal = principal(ctx)?;
-        let services = ctx.data_unchecked::<Services>();
         let subject = subject.parse().map_err(to_graphql)?;
         let key: CoreKey = kpi.into();
         let found = breakdown::breakdown(
-            &services.db,
+            reads(ctx),
             principal,
             subject,
             key,

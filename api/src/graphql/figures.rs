@@ -12,9 +12,9 @@ use chrono::Utc;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::Services;
 use super::error::{GqlResult, principal, to_graphql};
 use super::kpi_types::{Dimension, KpiInfo, KpiKey};
+use super::reads;
 use super::scalars::{Date, DateTime};
 
 #[derive(Default)]
@@ -347,14 +347,13 @@ impl FiguresQuery {
         as_of: Option<DateTime>,
     ) -> async_graphql::Result<KpiSet> {
         let principal = principal(ctx)?;
-        let services = ctx.data_unchecked::<Services>();
         let subject = subject.parse().map_err(to_graphql)?;
         let keys: Vec<kpi::KpiKey> = match keys {
             Some(keys) => keys.into_iter().map(Into::into).collect(),
             None => kpi::KpiKey::ALL.to_vec(),
         };
         let as_of = as_of.map_or_else(Utc::now, |as_of| as_of.0);
-        let report = figures::kpis(&services.db, principal, subject, &period, as_of, &keys)
+        let report = figures::kpis(reads(ctx), principal, subject, &period, as_of, &keys)
             .await
             .gql()?;
         Ok(report.into())
@@ -370,14 +369,13 @@ impl FiguresQuery {
         as_of: Option<DateTime>,
     ) -> async_graphql::Result<Option<Scorecard>> {
         let principal = principal(ctx)?;
-        let services = ctx.data_unchecked::<Services>();
         let subject = subject.parse().map_err(to_graphql)?;
         let extras = Extras {
             peers: ctx.look_ahead().field("peers").exists(),
             breakdown: ctx.look_ahead().field("breakdown").exists(),
         };
         let as_of = as_of.map_or_else(Utc::now, |as_of| as_of.0);
-        let report = figures::scorecard(&services.db, principal, subject, &period, as_of, extras)
+        let report = figures::scorecard(reads(ctx), principal, subject, &period, as_of, extras)
             .await
             .gql()?;
         Ok(report.map(Into::into))

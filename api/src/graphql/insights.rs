@@ -13,11 +13,11 @@ use chrono::Utc;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::Services;
 use super::error::{GqlResult, principal, to_graphql};
 use super::figures::{PeerRank, PeriodWindow, SubjectInput, output, rank, six};
 use super::kpi_types::{KpiInfo, KpiKey};
 use super::paging::{Page, TotalCount};
+use super::reads;
 use super::scalars::{Date, DateTime, id};
 
 #[derive(Default)]
@@ -293,7 +293,6 @@ impl InsightsQuery {
         as_of: Option<DateTime>,
     ) -> async_graphql::Result<Leaderboard> {
         let principal = principal(ctx)?;
-        let services = ctx.data_unchecked::<Services>();
         let page = Page::parse(first, after.as_deref()).gql()?;
         let board = match scope.parse().map_err(to_graphql)? {
             Subject::Team(team) => Board::Team(team),
@@ -307,7 +306,7 @@ impl InsightsQuery {
         };
         let ranking = kpi.map_or(Ranking::Composite, |kpi| Ranking::Kpi(kpi.into()));
         let board = leaderboard::leaderboard(
-            &services.db,
+            reads(ctx),
             principal,
             board,
             &period,
@@ -359,11 +358,10 @@ impl InsightsQuery {
         as_of: Option<DateTime>,
     ) -> async_graphql::Result<KpiTrend> {
         let principal = principal(ctx)?;
-        let services = ctx.data_unchecked::<Services>();
         let subject = subject.parse().map_err(to_graphql)?;
         let key: CoreKey = kpi.into();
         let points = insights::trend(
-            &services.db,
+            reads(ctx),
             principal,
             subject,
             key,
@@ -396,10 +394,9 @@ impl InsightsQuery {
         as_of: Option<DateTime>,
     ) -> async_graphql::Result<RevenueForecast> {
         let principal = principal(ctx)?;
-        let services = ctx.data_unchecked::<Services>();
         let subject = subject.parse().map_err(to_graphql)?;
         let forecast = insights::revenue_forecast(
-            &services.db,
+            reads(ctx),
             principal,
             subject,
             period_kind.into(),
@@ -435,9 +432,8 @@ impl InsightsQuery {
         as_of: Option<DateTime>,
     ) -> async_graphql::Result<Vec<CoachingItem>> {
         let principal = principal(ctx)?;
-        let services = ctx.data_unchecked::<Services>();
         let rep = rep_id(&rep).gql()?;
-        let items = insights::coaching(&services.db, principal, rep, &period, as_of_or_now(as_of))
+        let items = insights::coaching(reads(ctx), principal, rep, &period, as_of_or_now(as_of))
             .await
             .gql()?;
         Ok(items.into_iter().map(Into::into).collect())
@@ -455,10 +451,9 @@ impl InsightsQuery {
         as_of: Option<DateTime>,
     ) -> async_graphql::Result<Vec<TopPerformer>> {
         let principal = principal(ctx)?;
-        let services = ctx.data_unchecked::<Services>();
         let key: CoreKey = kpi.into();
         let performers = insights::top_performers(
-            &services.db,
+            reads(ctx),
             principal,
             key,
             percent_top,
@@ -503,14 +498,13 @@ impl InsightsQuery {
         as_of: Option<DateTime>,
     ) -> async_graphql::Result<KpiTable> {
         let principal = principal(ctx)?;
-        let services = ctx.data_unchecked::<Services>();
         let page = Page::parse(first, after.as_deref()).gql()?;
         let keys: Vec<CoreKey> = match keys {
             Some(keys) => keys.into_iter().map(Into::into).collect(),
             None => CoreKey::ALL.to_vec(),
         };
         let (window, rows) = attain_core::table::kpi_table(
-            &services.db,
+            reads(ctx),
             principal,
             subject_kind.into(),
             &period,
@@ -559,11 +553,10 @@ impl InsightsQuery {
         as_of: Option<DateTime>,
     ) -> async_graphql::Result<Connection<String, Contributor, TotalCount>> {
         let principal = principal(ctx)?;
-        let services = ctx.data_unchecked::<Services>();
         let subject = subject.parse().map_err(to_graphql)?;
         let page = Page::parse(first, after.as_deref()).gql()?;
         let found = contributors::contributors(
-            &services.db,
+            reads(ctx),
             principal,
             subject,
             kpi.into(),

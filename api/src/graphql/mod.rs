@@ -17,7 +17,7 @@ mod types;
 
 use std::sync::Arc;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::Tokens;
@@ -52,8 +52,24 @@ pub struct MutationRoot(
 /// What resolvers share: the database and the token service.
 #[derive(Clone)]
 pub struct Services {
+    /// The primary: every write, authentication, and reads asked of it.
     pub db: DatabaseConnection,
+    /// The read-only replica queries read from (`DATABASE_READ_URL`); the primary when
+    /// none is configured.
+    pub read: DatabaseConnection,
     pub tokens: Arc<Tokens>,
+}
+
+/// The connection a request's queries read from, chosen per request.
+#[derive(Clone)]
+pub struct Reads(pub DatabaseConnection);
+
+/// The connection a query resolver reads from: the request's choice, else the primary.
+fn reads<'a>(ctx: &'a Context<'_>) -> &'a DatabaseConnection {
+    match ctx.data_opt::<Reads>() {
+        Some(reads) => &reads.0,
+        None => &ctx.data_unchecked::<Services>().db,
+    }
 }
 
 /// Builds the schema around the shared services, with the configured depth and

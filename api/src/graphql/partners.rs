@@ -9,11 +9,11 @@ use attain_core::partners::{self, WithSecret};
 use attain_entity::source;
 use uuid::Uuid;
 
-use super::Services;
 use super::activities::{instant, writer};
 use super::error::{GqlResult, principal, to_graphql};
 use super::paging::{Page, TotalCount};
 use super::scalars::{DateTime, id};
+use super::{Services, reads};
 
 /// An integrating system that pushes records by its own ids.
 #[derive(SimpleObject)]
@@ -80,16 +80,11 @@ impl PartnerQuery {
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, PartnerClient, TotalCount>> {
         let principal = principal(ctx)?;
-        let services = ctx.data_unchecked::<Services>();
         let page = Page::parse(first, after.as_deref()).gql()?;
-        let (total, rows) = partners::list(
-            &services.db,
-            principal,
-            page.offset as u64,
-            page.limit as u64,
-        )
-        .await
-        .gql()?;
+        let (total, rows) =
+            partners::list(reads(ctx), principal, page.offset as u64, page.limit as u64)
+                .await
+                .gql()?;
         Ok(page.connection(
             rows.into_iter().map(PartnerClient::from),
             usize::try_from(total).unwrap_or(usize::MAX),

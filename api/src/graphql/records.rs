@@ -13,11 +13,11 @@ use attain_core::upserts::{
 use attain_entity::{customer, deal, invoice, lead, payment};
 use rust_decimal::Decimal;
 
-use super::Services;
 use super::activities::{ItemError, instant, optional_uuid, writer};
 use super::error::{GqlResult, principal};
 use super::paging::{Page, TotalCount};
 use super::scalars::{Date, DateTime, id};
+use super::{Services, reads};
 
 /// A customer's segment.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -285,12 +285,11 @@ async fn owned<R: Owned, T: async_graphql::OutputType>(
     after: Option<String>,
     convert: fn(R::Model, bool, Currency) -> T,
 ) -> async_graphql::Result<Connection<String, T, TotalCount>> {
-    let services = ctx.data_unchecked::<Services>();
     let principal = principal(ctx)?;
     let page = Page::parse(first, after.as_deref()).gql()?;
     let filter = filter.unwrap_or_default().parse().gql()?;
     let listed = records::list::<R>(
-        &services.db,
+        reads(ctx),
         principal,
         &filter,
         page.offset as u64,
@@ -298,7 +297,7 @@ async fn owned<R: Owned, T: async_graphql::OutputType>(
     )
     .await
     .gql()?;
-    let settings = Settings::load(&services.db, principal.organization_id)
+    let settings = Settings::load(reads(ctx), principal.organization_id)
         .await
         .gql()?;
     Ok(connection(page, listed, settings.currency, convert))
@@ -369,12 +368,11 @@ impl RecordQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Payment, TotalCount>> {
-        let services = ctx.data_unchecked::<Services>();
         let principal = principal(ctx)?;
         let page = Page::parse(first, after.as_deref()).gql()?;
         let filter = filter.unwrap_or_default().parse().gql()?;
         let listed = records::payments(
-            &services.db,
+            reads(ctx),
             principal,
             &filter,
             page.offset as u64,
@@ -382,7 +380,7 @@ impl RecordQuery {
         )
         .await
         .gql()?;
-        let settings = Settings::load(&services.db, principal.organization_id)
+        let settings = Settings::load(reads(ctx), principal.organization_id)
             .await
             .gql()?;
         Ok(connection(page, listed, settings.currency, payment_of))

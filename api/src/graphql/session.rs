@@ -6,10 +6,10 @@ use attain_core::identity;
 use attain_core::organization::Settings;
 use uuid::Uuid;
 
-use super::Services;
 use super::error::{GqlResult, principal};
 use super::scalars::DateTime;
 use super::types::{Organization, Role, User};
+use super::{Services, reads};
 
 #[derive(Default)]
 pub struct SessionQuery;
@@ -31,11 +31,8 @@ impl SessionQuery {
     /// Who the bearer token belongs to.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Viewer> {
         let principal = principal(ctx)?;
-        let services = ctx.data_unchecked::<Services>();
-        let user = identity::current_user(&services.db, principal)
-            .await
-            .gql()?;
-        let settings = Settings::load(&services.db, principal.organization_id)
+        let user = identity::current_user(reads(ctx), principal).await.gql()?;
+        let settings = Settings::load(reads(ctx), principal.organization_id)
             .await
             .gql()?;
         Ok(Viewer {

@@ -9,9 +9,6 @@
 //! by `.ci/run` (`cargo test -p attain-tests -- --ignored`).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use attain_api::config::Config;
@@ -22,111 +19,8 @@ use serde_json::json;
 use tokio::sync::watch;
 use uuid::Uuid;
 
+use crate::cluster::Cluster;
 use crate::helpers::{TEST_SECRET, mint_token, small_org_json};
-
-/// A PostgreSQL cluster of the test's own.
-struct Cluster {
-    bin: PathBuf,
-    data: tempfile::TempDir,
-    port: u16,
-}
-
-fn as_postgres(bin: &Path, program: &str, args: &[&str]) {
-    let status = Command::new("runuser")
-        .args(["-u", "postgres", "--"])
-        .arg(bin.join(program))
-        .args(args)
-        .status()
-        .unwrap_or_else(|error| panic!("running {program}: {error}"));
-    assert!(status.success(), "{program} {args:?} failed");
-}
-
-impl Cluster {
-    fn new() -> Cluster {
-        let bin = std::fs::read_dir("/usr/lib/postgresql")
-            .expect("the PostgreSQL server binaries in /usr/lib/postgresql")
-            .filter_map(Result::ok)
-            .map(|entry| entry.path().join("bin"))
-            .find(|bin| bin.join("initdb").exists())
-            .expect("initdb");
-        let data = tempfile::tempdir().expect("a folder for the cluster");
-        let chown = Command::new("chown")
-            .args(["-R", "postgres:postgres"])
-            .arg(data.path())
-            .status()
-            .unwrap();
-        assert!(chown.success());
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let folder = data.path().join("cluster");
-        as_postgres(
-            &bin,
-            "initdb",
-            &[
-                "-D",
-                folder.to_str().unwrap(),
-                "-A",
-                "trust",
-                "-U",
-                "postgres",
-                "--no-sync",
-            ],
-        );
-        Cluster { bin, data, port }
-    }
-
-    fn folder(&self) -> String {
-        self.data.path().join("cluster").display().to_string()
-    }
-
-    fn start(&self) {
-        let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=on",
-            self.port,
-            self.data.path().display()
-        );
-        let log = self.data.path().join("server.log").display().to_string();
-        as_postgres(
-            &self.bin,
-            "pg_ctl",
-            &[
-                "-D",
-                &self.folder(),
-                "-o",
-                &options,
-                "-l",
-                &log,
-                "-w",
-                "start",
-            ],
-        );
-    }
-
-    fn stop(&self) {
-        as_postgres(
-            &self.bin,
-            "pg_ctl",
-            &["-D", &self.folder(), "-m", "fast", "-w", "stop"],
-        );
-    }
-
-    fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        let _ = Command::new("runuser")
-            .args(["-u", "postgres", "--"])
-            .arg(self.bin.join("pg_ctl"))
-            .args(["-D", &self.folder(), "-m", "immediate", "stop"])
-            .status();
-    }
-}
 
 /// What the syncing client has seen so far.
 #[derive(Clone, Debug, Default)]
