@@ -32,6 +32,8 @@ pub struct Limits {
     pub request_timeout_ms: u64,
     /// Requests per minute per token (per client address without one).
     pub requests_per_minute: u64,
+    /// Whether PostgreSQL also counts the requests, so the limit holds across instances.
+    pub shared_rate_limit: bool,
 }
 
 /// How tokens are signed and checked.
@@ -178,6 +180,11 @@ impl Config {
                 max_root_fields: number("ATTAIN_MAX_ROOT_FIELDS", "20")?,
                 request_timeout_ms: number("ATTAIN_REQUEST_TIMEOUT_MS", "30000")?,
                 requests_per_minute: number("ATTAIN_RATE_LIMIT_PER_MINUTE", "600")?,
+                shared_rate_limit: match parse("ATTAIN_RATE_LIMIT_SHARED", "true").as_str() {
+                    "true" => true,
+                    "false" => false,
+                    other => bail!("ATTAIN_RATE_LIMIT_SHARED must be true or false, not {other:?}"),
+                },
             },
             cors_origins: get("ATTAIN_CORS_ORIGINS")
                 .map(|origins| {
@@ -312,6 +319,10 @@ impl Config {
             (
                 "ATTAIN_RATE_LIMIT_PER_MINUTE",
                 self.limits.requests_per_minute.to_string(),
+            ),
+            (
+                "ATTAIN_RATE_LIMIT_SHARED",
+                self.limits.shared_rate_limit.to_string(),
             ),
             ("ATTAIN_CORS_ORIGINS", self.cors_origins.join(",")),
         ]

@@ -209,7 +209,7 @@ async fn table_for(
         .get(header::AUTHORIZATION)
         .map(|value| value.to_str().unwrap_or("invalid"));
     let address = http.peer_addr().map(|address| address.ip().to_string());
-    guard.rate.check(authorization, address.as_deref())?;
+    guard.rate.check(authorization, address.as_deref()).await?;
     let principal = services
         .tokens
         .authenticate(&services.db, authorization)

@@ -8,8 +8,9 @@ use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, Selection, SelectionSet,
 };
 use async_graphql::{Positioned, Request};
-use attain_core::CoreError;
+use attain_core::{CoreError, rate};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use sea_orm::DatabaseConnection;
 use sha2::{Digest, Sha256};
 
 use crate::config::Limits;
@@ -117,23 +118,32 @@ fn root_fields(document: &ExecutableDocument, operation_name: Option<&str>) -> u
 }
 
 /// Requests per minute per caller: a token (by its digest), or a client address for
-/// requests without one.
+/// requests without one. Each instance limits its callers' rate on its own; with a shared
+/// database (PostgreSQL) it also counts every request there, per caller and minute, so
+/// the limit holds across instances.
 pub struct RequestRate {
+    per_minute: u64,
     limiter: DefaultKeyedRateLimiter<String>,
+    shared: Option<DatabaseConnection>,
 }
 
 impl RequestRate {
-    /// A limiter allowing `per_minute` requests a minute to each caller (at least 1).
-    pub fn new(per_minute: u64) -> RequestRate {
-        let per_minute = NonZeroU32::new(u32::try_from(per_minute).unwrap_or(u32::MAX).max(1))
+    /// A limiter allowing `per_minute` requests a minute to each caller (at least 1),
+    /// counted in `shared` too when given.
+    pub fn new(per_minute: u64, shared: Option<DatabaseConnection>) -> RequestRate {
+        let per_minute = per_minute.max(1);
+        let quota = NonZeroU32::new(u32::try_from(per_minute).unwrap_or(u32::MAX))
             .unwrap_or(NonZeroU32::MIN);
         RequestRate {
-            limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
+            per_minute,
+            limiter: RateLimiter::keyed(Quota::per_minute(quota)),
+            shared,
         }
     }
 
-    /// Counts a request; `RATE_LIMITED` when the caller is over its rate.
-    pub fn check(&self, token: Option<&str>, address: Option<&str>) -> Result<(), CoreError> {
+    /// Counts a request; `RATE_LIMITED` when the caller is over its rate. When the shared
+    /// count cannot be reached the request goes on (the database then answers for itself).
+    pub async fn check(&self, token: Option<&str>, address: Option<&str>) -> Result<(), CoreError> {
         let key = match token {
             Some(token) => format!("t:{:x}", Sha256::digest(token.as_bytes())),
             None => format!("a:{}", address.unwrap_or("unknown")),
@@ -143,7 +153,22 @@ impl RequestRate {
         }
         self.limiter
             .check_key(&key)
-            .map_err(|_| CoreError::RateLimited)
+            .map_err(|_| CoreError::RateLimited)?;
+        let Some(db) = &self.shared else {
+            return Ok(());
+        };
+        let now = chrono::Utc::now().timestamp();
+        let per_minute = i64::try_from(self.per_minute).unwrap_or(i64::MAX / 120);
+        match rate::count(db, &key, now.div_euclid(60)).await {
+            Ok(counts) if counts.exceed(per_minute, now.rem_euclid(60)) => {
+                Err(CoreError::RateLimited)
+            }
+            Ok(_) => Ok(()),
+            Err(error) => {
+                tracing::warn!(%error, "the shared rate count is unavailable");
+                Ok(())
+            }
+        }
     }
 }
 
@@ -160,6 +185,7 @@ mod tests {
             max_root_fields: 3,
             request_timeout_ms: 1000,
             requests_per_minute: 2,
+            shared_rate_limit: false,
         }
     }
 
@@ -188,16 +214,16 @@ mod tests {
         assert!(check_shape(&three, &limits()).is_ok());
     }
 
-    #[test]
-    fn each_caller_has_its_own_rate() {
-        let rate = RequestRate::new(2);
-        assert!(rate.check(Some("token-a"), None).is_ok());
-        assert!(rate.check(Some("token-a"), None).is_ok());
+    #[tokio::test]
+    async fn each_caller_has_its_own_rate() {
+        let rate = RequestRate::new(2, None);
+        assert!(rate.check(Some("token-a"), None).await.is_ok());
+        assert!(rate.check(Some("token-a"), None).await.is_ok());
         assert!(matches!(
-            rate.check(Some("token-a"), None),
+            rate.check(Some("token-a"), None).await,
             Err(CoreError::RateLimited)
         ));
-        assert!(rate.check(Some("token-b"), None).is_ok());
-        assert!(rate.check(None, Some("10.0.0.1")).is_ok());
+        assert!(rate.check(Some("token-b"), None).await.is_ok());
+        assert!(rate.check(None, Some("10.0.0.1")).await.is_ok());
     }
 }

@@ -240,7 +240,7 @@ async fn run(
         .get(header::AUTHORIZATION)
         .map(|value| value.to_str().unwrap_or("invalid"));
     let address = http.peer_addr().map(|address| address.ip().to_string());
-    if let Err(error) = guard.rate.check(authorization, address.as_deref()) {
+    if let Err(error) = guard.rate.check(authorization, address.as_deref()).await {
         return (StatusCode::TOO_MANY_REQUESTS, Some("60"), failure(error));
     }
     if let Err(error) = limits::check_shape(&request, &guard.limits) {

@@ -59,7 +59,11 @@ impl Application {
         let shared = web::Data::new(services.clone());
         let guard = web::Data::new(routes::Guard {
             limits: config.limits,
-            rate: RequestRate::new(config.limits.requests_per_minute),
+            rate: RequestRate::new(
+                config.limits.requests_per_minute,
+                (config.limits.shared_rate_limit && db::is_postgres(&services.db))
+                    .then(|| services.db.clone()),
+            ),
             metrics: Metrics::new(),
         });
         let body_limit = usize::try_from(config.limits.max_body_bytes).unwrap_or(usize::MAX);

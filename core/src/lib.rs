@@ -23,6 +23,7 @@ pub mod organization;
 pub mod partners;
 pub mod peers;
 pub mod period;
+pub mod rate;
 pub mod records;
 pub mod rules;
 pub mod scorecard;

@@ -11,6 +11,7 @@ mod m20261123_000001_create_schema;
 mod m20261123_000002_covering_indexes;
 mod m20261123_000003_won_chain;
 mod m20261123_000004_customer_won_index;
+mod m20261203_000005_rate_windows;
 
 pub use m20261123_000003_won_chain::NEXT_WON_AT;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_covering_indexes::Migration),
             Box::new(m20261123_000003_won_chain::Migration),
             Box::new(m20261123_000004_customer_won_index::Migration),
+            Box::new(m20261203_000005_rate_windows::Migration),
         ]
     }
 }

@@ -112,6 +112,17 @@ pub async fn spawn_app() -> TestApp {
 /// Starts a server with some configuration variables of the test's own.
 pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     let database = TestDatabase::new().await;
+    let (address, db) = start(&database, settings).await;
+    TestApp {
+        address,
+        db,
+        client: reqwest::Client::new(),
+        _database: database,
+    }
+}
+
+/// Starts a server over `database`; answers its address and its database connection.
+async fn start(database: &TestDatabase, settings: &[(&str, &str)]) -> (String, DatabaseConnection) {
     let folder = database.folder.path().display().to_string();
     let vars: BTreeMap<String, String> = [
         ("DATABASE_URL", database.url.as_str()),
@@ -131,11 +142,13 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
     let address = format!("http://127.0.0.1:{}", application.port());
     let db = application.services().db.clone();
     tokio::spawn(application.run_until_stopped());
-    TestApp {
-        address,
-        db,
-        client: reqwest::Client::new(),
-        _database: database,
+    (address, db)
+}
+
+impl TestApp {
+    /// Another server instance over the same database, as behind a load balancer.
+    pub async fn another_instance(&self, settings: &[(&str, &str)]) -> String {
+        start(&self._database, settings).await.0
     }
 }
 

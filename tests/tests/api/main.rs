@@ -15,6 +15,7 @@ mod figures;
 mod hardening;
 mod import;
 mod insights;
+mod instances;
 mod jwt;
 mod logs;
 mod partners;
