@@ -141,8 +141,8 @@ impl RequestRate {
         }
     }
 
-    /// Counts a request; `RATE_LIMITED` when the caller is over its rate. When the shared
-    /// count cannot be reached the request goes on (the database then answers for itself).
+    /// Counts a request; `RATE_LIMITED` when the caller is over its rate, `UNAVAILABLE`
+    /// when the shared count cannot be reached (the request could do nothing then).
     pub async fn check(&self, token: Option<&str>, address: Option<&str>) -> Result<(), CoreError> {
         let key = match token {
             Some(token) => format!("t:{:x}", Sha256::digest(token.as_bytes())),
@@ -164,10 +164,7 @@ impl RequestRate {
                 Err(CoreError::RateLimited)
             }
             Ok(_) => Ok(()),
-            Err(error) => {
-                tracing::warn!(%error, "the shared rate count is unavailable");
-                Ok(())
-            }
+            Err(error) => Err(error),
         }
     }
 }

@@ -240,8 +240,23 @@ async fn run(
         .get(header::AUTHORIZATION)
         .map(|value| value.to_str().unwrap_or("invalid"));
     let address = http.peer_addr().map(|address| address.ip().to_string());
-    if let Err(error) = guard.rate.check(authorization, address.as_deref()).await {
-        return (StatusCode::TOO_MANY_REQUESTS, Some("60"), failure(error));
+    match guard.rate.check(authorization, address.as_deref()).await {
+        Ok(()) => {}
+        Err(CoreError::RateLimited) => {
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                Some("60"),
+                failure(CoreError::RateLimited),
+            );
+        }
+        Err(CoreError::Unavailable) => {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Some("5"),
+                failure(CoreError::Unavailable),
+            );
+        }
+        Err(error) => return (StatusCode::INTERNAL_SERVER_ERROR, None, failure(error)),
     }
     if let Err(error) = limits::check_shape(&request, &guard.limits) {
         return (StatusCode::OK, None, failure(error));
