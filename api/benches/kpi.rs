@@ -212,6 +212,18 @@ async fn main() {
             iterations: iterations(20),
         },
         Case {
+            name: "organization's lead conversion by lead source (breakdown)",
+            query: "query($period: String!) { breakdown(subject: { kind: ORG }, kpi: LEAD_CONVERSION_RATE, period: $period, by: LEAD_SOURCE) { groups { key value } } }",
+            variables: json!({ "period": quarter }),
+            iterations: iterations(30),
+        },
+        Case {
+            name: "organization's activities by team (breakdown)",
+            query: "query($period: String!) { breakdown(subject: { kind: ORG }, kpi: ACTIVITIES, period: $period, by: TEAM) { groups { key value } } }",
+            variables: json!({ "period": quarter }),
+            iterations: iterations(30),
+        },
+        Case {
             name: "12-month revenue trend of a rep",
             query: "query($rep: ID!) { kpiTrend(subject: { kind: REP, id: $rep }, kpi: REVENUE, periodKind: MONTH, count: 12) { points { period { label } value } } }",
             variables: json!({ "rep": rep.to_string() }),
@@ -277,4 +289,52 @@ async fn main() {
             graphql.p50.as_secs_f64() / raw.p50.as_secs_f64(),
         );
     }
+
+    // The CSV export of the kpiTable above, read in chunks as it streams; the server runs
+    // in this process, so the process's peak resident memory bounds the export's.
+    let export = format!(
+        "{}/export/kpis.csv?period={quarter}&subjects=REP&keys=REVENUE,WON_DEALS,AVG_DEAL_SIZE,\
+         GROSS_MARGIN,WIN_RATE,ACTIVITIES,VISITS,NEW_LEADS,LEAD_CONVERSION_RATE,PIPELINE_VALUE",
+        address.trim_end_matches("/graphql")
+    );
+    let peak_before = peak_memory_kib();
+    let mut samples = Vec::new();
+    let mut size = 0;
+    for _ in 0..iterations(20) {
+        let started = Instant::now();
+        let mut response = client
+            .get(&export)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success());
+        size = 0;
+        while let Some(chunk) = response.chunk().await.unwrap() {
+            size += chunk.len();
+        }
+        samples.push(started.elapsed());
+    }
+    let measured = measure(samples);
+    println!();
+    println!(
+        "CSV export of every rep, 10 KPIs: p50 {} ms, p99 {} ms, {size} bytes; peak resident \
+         memory {peak_before} KiB before the exports, {} KiB after",
+        millis(measured.p50),
+        millis(measured.p99),
+        peak_memory_kib()
+    );
+}
+
+/// The process's peak resident memory (`VmHWM`), in KiB.
+fn peak_memory_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("VmHWM:"))
+                .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
 }
