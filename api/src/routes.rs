@@ -21,6 +21,7 @@ use uuid::Uuid;
 
 use crate::config::Limits;
 use crate::graphql::error::to_graphql;
+use crate::graphql::people::{People, PeopleLoader};
 use crate::graphql::{AttainSchema, Reads, Services, sdl};
 use crate::limits::{self, RequestRate};
 use crate::metrics::Metrics;
@@ -266,7 +267,15 @@ async fn run(
         .authenticate(&services.db, authorization)
         .await
     {
-        Ok(Some(principal)) => request = request.data(principal),
+        Ok(Some(principal)) => {
+            let people = PeopleLoader {
+                db: services.reads_for(http).clone(),
+                principal: principal.clone(),
+            };
+            request = request
+                .data(principal)
+                .data(People::new(people, tokio::spawn));
+        }
         Ok(None) => {}
         Err(CoreError::Unauthenticated) => {
             return (

@@ -22,6 +22,7 @@ pub mod money;
 pub mod organization;
 pub mod partners;
 pub mod peers;
+pub mod people;
 pub mod period;
 pub mod rate;
 pub mod records;

@@ -2,7 +2,7 @@
 //! the audit log.
 
 use async_graphql::connection::Connection;
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Object, SimpleObject};
 use attain_core::CoreError;
 use attain_core::activities::{self, ActivityFilter, ActivityInput, ActivityPatch, Logged};
 use attain_core::audit::{self, Writer};
@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::error::{GqlResult, principal, to_graphql};
 use super::paging::{Page, TotalCount};
+use super::people::{Person, person};
 use super::scalars::{DateTime, id};
 use super::{Services, reads};
 use crate::routes::RequestId;
@@ -31,6 +32,7 @@ pub enum ActivityKind {
 
 /// A visit, call or other activity of a rep.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct Activity {
     pub id: ID,
     /// The app's id for the log entry.
@@ -432,5 +434,13 @@ impl ActivityQuery {
             rows.into_iter().map(AuditEntry::from),
             usize::try_from(total).unwrap_or(usize::MAX),
         ))
+    }
+}
+
+#[ComplexObject]
+impl Activity {
+    /// The rep who logged it, as the caller may see them (no email for analysts).
+    async fn rep(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
+        person(ctx, &self.rep_id).await
     }
 }

@@ -10,6 +10,7 @@ mod insights;
 mod kpi_types;
 mod paging;
 mod partners;
+pub mod people;
 mod records;
 mod scalars;
 mod session;

@@ -1,7 +1,7 @@
 //! Sales records: partner upserts by external id, and the lists each caller may read.
 
 use async_graphql::connection::Connection;
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Object, SimpleObject};
 use attain_core::CoreError;
 use attain_core::money::Currency;
 use attain_core::organization::Settings;
@@ -16,6 +16,7 @@ use rust_decimal::Decimal;
 use super::activities::{ItemError, instant, optional_uuid, writer};
 use super::error::{GqlResult, principal};
 use super::paging::{Page, TotalCount};
+use super::people::{Person, person};
 use super::scalars::{Date, DateTime, id};
 use super::{Services, reads};
 
@@ -97,6 +98,7 @@ fn provenance(
 
 /// A customer (account).
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct Customer {
     pub id: ID,
     /// Null for analysts (personal data).
@@ -110,6 +112,7 @@ pub struct Customer {
 
 /// A lead (线索).
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct Lead {
     pub id: ID,
     pub owner_id: ID,
@@ -124,6 +127,7 @@ pub struct Lead {
 
 /// A deal (商机).
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct Deal {
     pub id: ID,
     /// Null for analysts (personal data).
@@ -146,6 +150,7 @@ pub struct Deal {
 
 /// An invoice (应收).
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct Invoice {
     pub id: ID,
     pub owner_id: ID,
@@ -672,3 +677,18 @@ impl RecordMutation {
         run(ctx, Items::Payments(items)).await
     }
 }
+
+macro_rules! owned_by {
+    ($($record:ident),+) => {$(
+        #[ComplexObject]
+        impl $record {
+            /// The responsible rep as the caller may see them: no email for analysts,
+            /// null for partner clients.
+            async fn owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Person>> {
+                person(ctx, &self.owner_id).await
+            }
+        }
+    )+};
+}
+
+owned_by!(Customer, Lead, Deal, Invoice);

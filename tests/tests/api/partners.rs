@@ -604,3 +604,67 @@ async fn concurrent_batches_of_different_deals_for_the_same_customers_all_land()
     }
     assert_eq!(count(&app, "deals", report.organization_id).await, 3200);
 }
+
+#[tokio::test]
+async fn a_records_owner_shows_as_the_caller_may_see_people() {
+    let (app, report, admin) = setup().await;
+    let partner = partner(&app, &admin, "ERP").await;
+    upsert(&app, CUSTOMERS, json!([customer("C-1")]), &partner.token).await;
+    upsert(
+        &app,
+        DEALS,
+        json!([deal("D-1", "C-1", "100.00")]),
+        &partner.token,
+    )
+    .await;
+    let query = "{ deals { nodes { owner { displayName email } } } }";
+    let owner = |body: Value| body["data"]["deals"]["nodes"][0]["owner"].clone();
+    for (user, role) in [("adm", "ADMIN"), ("mgr", "MANAGER"), ("rep-1", "REP")] {
+        let (_, body) = app
+            .graphql(query, json!({}), Some(&user_token(&report, user, role)))
+            .await;
+        assert_eq!(
+            owner(body.clone()),
+            json!({ "displayName": "Rep One", "email": "rep1@small.example" }),
+            "{role}: {body}"
+        );
+    }
+    let (_, body) = app
+        .graphql(
+            query,
+            json!({}),
+            Some(&user_token(&report, "ana", "ANALYST")),
+        )
+        .await;
+    assert_eq!(
+        owner(body.clone()),
+        json!({ "displayName": "Rep One", "email": null }),
+        "{body}"
+    );
+    // The partner sees the deal it pushed, not the people of the organization.
+    let (_, body) = app.graphql(query, json!({}), Some(&partner.token)).await;
+    assert_eq!(body["data"]["deals"]["nodes"].as_array().unwrap().len(), 1);
+    assert_eq!(owner(body.clone()), Value::Null, "{body}");
+    // An activity's rep follows the same rule.
+    let rep = user_token(&report, "rep-1", "REP");
+    let log = "mutation($i: ActivityInput!) { logActivity(input: $i) { status } }";
+    let input = json!({ "i": { "clientRef": Uuid::now_v7().to_string(), "kind": "CALL",
+                               "occurredAt": "2026-03-10T09:00:00Z" } });
+    app.graphql(log, input, Some(&rep)).await;
+    let feed = "{ activities { nodes { rep { displayName email } } } }";
+    let (_, body) = app.graphql(feed, json!({}), Some(&admin)).await;
+    assert_eq!(
+        body["data"]["activities"]["nodes"][0]["rep"]["email"], "rep1@small.example",
+        "{body}"
+    );
+    let (_, body) = app
+        .graphql(
+            feed,
+            json!({}),
+            Some(&user_token(&report, "ana", "ANALYST")),
+        )
+        .await;
+    let rep = &body["data"]["activities"]["nodes"][0]["rep"];
+    assert_eq!(rep["displayName"], "Rep One", "{body}");
+    assert_eq!(rep["email"], Value::Null);
+}
