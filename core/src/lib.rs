@@ -11,6 +11,7 @@ pub mod breakdown;
 pub mod contributors;
 pub mod db;
 pub mod demo;
+pub mod directory;
 pub mod error;
 pub mod figures;
 pub mod identity;

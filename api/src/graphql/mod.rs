@@ -4,6 +4,7 @@
 
 mod activities;
 mod breakdown;
+mod directory;
 pub mod error;
 mod figures;
 mod insights;
@@ -38,6 +39,7 @@ pub struct QueryRoot(
     activities::ActivityQuery,
     records::RecordQuery,
     partners::PartnerQuery,
+    directory::DirectoryQuery,
 );
 
 /// Every mutation.
@@ -48,6 +50,7 @@ pub struct MutationRoot(
     activities::ActivityMutation,
     records::RecordMutation,
     partners::PartnerMutation,
+    directory::DirectoryMutation,
 );
 
 /// What resolvers share: the database and the token service.

@@ -54,7 +54,8 @@ impl From<StoredVisibility> for LeaderboardVisibility {
 #[derive(SimpleObject)]
 pub struct User {
     pub id: ID,
-    pub email: String,
+    /// Null where the caller may not see personal data (analysts listing users).
+    pub email: Option<String>,
     pub display_name: String,
     pub role: Role,
     pub active: bool,
@@ -66,7 +67,7 @@ impl From<user::Model> for User {
     fn from(user: user::Model) -> Self {
         User {
             id: ID(user.id.to_string()),
-            email: user.email,
+            email: Some(user.email),
             display_name: user.display_name,
             role: access::Role::from(user.role).into(),
             active: user.active,

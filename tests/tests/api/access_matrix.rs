@@ -23,7 +23,8 @@ const ACTORS: [&str; 8] = [
 ];
 
 /// Fields whose answer is a list the caller's scope filters: an empty one is `EMPTY`.
-const LISTS: [&str; 6] = [
+const LISTS: [&str; 7] = [
+    "users",
     "customers",
     "leads",
     "deals",
@@ -179,6 +180,27 @@ fn request(field: &str, subject: &Value) -> (String, Value) {
                 json!({ "i": [item] }),
             )
         }
+        "users" => ("{ users(first: 1) { totalCount } }".to_owned(), json!({})),
+        "inviteUser" => (
+            "mutation($e: String!) { inviteUser(input: { email: $e, displayName: \"Matrix\", role: REP }) { id } }".to_owned(),
+            json!({ "e": format!("matrix-{}@acme.example", Uuid::now_v7().simple()) }),
+        ),
+        "changeUserRole" => (
+            "mutation($id: ID!) { changeUserRole(userId: $id, role: REP) { id } }".to_owned(),
+            json!({ "id": subject["id"] }),
+        ),
+        "setUserActive" => (
+            "mutation($id: ID!) { setUserActive(userId: $id, active: true) { id } }".to_owned(),
+            json!({ "id": subject["id"] }),
+        ),
+        "createTeam" => (
+            r#"mutation { createTeam(name: "Matrix team") { id } }"#.to_owned(),
+            json!({}),
+        ),
+        "moveTeamMember" => (
+            r#"mutation($id: ID!) { moveTeamMember(userId: $id, teamId: null, at: "2000-01-01T00:00:00Z") { id } }"#.to_owned(),
+            json!({ "id": subject["id"] }),
+        ),
         "topPerformers" => (
             r#"{ topPerformers(kpi: REVENUE, percentTop: "50", consecutivePeriods: 1, periodKind: MONTH) { repId } }"#.to_owned(),
             json!({}),
@@ -385,5 +407,5 @@ async fn every_cell_of_the_access_matrix_holds() {
         failures.len(),
         failures.join("\n")
     );
-    assert_eq!(cells, 147 * ACTORS.len());
+    assert_eq!(cells, 168 * ACTORS.len());
 }

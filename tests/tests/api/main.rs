@@ -9,6 +9,7 @@ mod authentication;
 mod breakdown;
 mod cluster;
 mod conformance;
+mod directory;
 mod export;
 mod faults;
 mod figures;
