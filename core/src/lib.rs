@@ -14,6 +14,7 @@ pub mod demo;
 pub mod directory;
 pub mod error;
 pub mod figures;
+pub mod goals;
 pub mod identity;
 pub mod import;
 pub mod insights;

@@ -1,10 +1,14 @@
 //! The rules every write keeps, whichever way it comes in (the API, a partner's batch, a
 //! bulk import): each failure names the field it was given.
 
+use std::collections::HashSet;
+
 use attain_entity::enums::{DealStage, DealStatus};
 use chrono::{DateTime, Duration, Utc};
+use rust_decimal::Decimal;
 
 use crate::error::{CoreError, CoreResult};
+use crate::kpi::{Direction, KpiKey};
 use crate::time::to_micros;
 
 /// The longest name, email or external id, in characters.
@@ -93,4 +97,61 @@ pub fn deal_closing(
         )),
         _ => Ok(()),
     }
+}
+
+/// A scheme's shape: a positive cap, weights of 1 to 100 summing to exactly 100, each KPI
+/// once, no negative bonus multiplier. A failure names its field relative to the scheme
+/// (`items[2].weight`, `items`, `cap`, `{tiers}[0].multiplier`) and says why.
+pub fn scheme(
+    cap: Decimal,
+    items: &[(KpiKey, i32)],
+    multipliers: &[Decimal],
+    tiers: &str,
+) -> Result<(), (String, String)> {
+    if cap <= Decimal::ZERO {
+        return Err(("cap".into(), "must be positive".into()));
+    }
+    let mut seen = HashSet::new();
+    for (index, (kpi, weight)) in items.iter().enumerate() {
+        if !(1..=100).contains(weight) {
+            return Err((format!("items[{index}].weight"), "must be 1 to 100".into()));
+        }
+        if !seen.insert(*kpi) {
+            return Err((
+                format!("items[{index}].kpi"),
+                "appears twice in the scheme".into(),
+            ));
+        }
+    }
+    let total: i32 = items.iter().map(|(_, weight)| weight).sum();
+    if total != 100 {
+        return Err(("items".into(), format!("weights sum to {total}, not 100")));
+    }
+    if let Some(index) = multipliers.iter().position(|m| *m < Decimal::ZERO) {
+        return Err((
+            format!("{tiers}[{index}].multiplier"),
+            "must not be negative".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A target's order: floor ≤ baseline ≤ target for a KPI where up is better, the reverse
+/// where down is. A failure names the field (`baseline` or `floor`) and says why.
+pub fn target_order(
+    kpi: KpiKey,
+    target: Decimal,
+    baseline: Option<Decimal>,
+    floor: Option<Decimal>,
+) -> Result<(), (&'static str, &'static str)> {
+    let up = kpi.kpi().direction == Direction::Up;
+    let in_order =
+        |lower: Decimal, higher: Decimal| if up { lower <= higher } else { lower >= higher };
+    if baseline.is_some_and(|baseline| !in_order(baseline, target)) {
+        return Err(("baseline", "must not be past the target"));
+    }
+    if floor.is_some_and(|floor| !in_order(floor, baseline.unwrap_or(target))) {
+        return Err(("floor", "must not be past the baseline or target"));
+    }
+    Ok(())
 }

@@ -7,6 +7,7 @@ mod breakdown;
 mod directory;
 pub mod error;
 mod figures;
+mod goals;
 mod insights;
 mod kpi_types;
 mod paging;
@@ -51,6 +52,7 @@ pub struct MutationRoot(
     records::RecordMutation,
     partners::PartnerMutation,
     directory::DirectoryMutation,
+    goals::GoalsMutation,
 );
 
 /// What resolvers share: the database and the token service.

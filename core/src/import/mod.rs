@@ -23,6 +23,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 pub use dataset::Dataset;
+pub use records::bonus_tiers_json;
 
 use crate::error::{CoreError, CoreResult};
 use crate::money::Currency;

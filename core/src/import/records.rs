@@ -19,7 +19,7 @@ use super::dataset::*;
 use super::{Importer, insert_rows};
 use crate::error::{CoreError, CoreResult};
 use crate::identity::normalize_email;
-use crate::kpi::Direction;
+use crate::kpi::KpiKey;
 use crate::money::Currency;
 use crate::rules::{self, NAME_LIMIT, NOTES_LIMIT, long_text};
 use crate::time::to_micros;
@@ -580,55 +580,24 @@ impl Rows {
 }
 
 fn check_scheme(c: &Check, record: &SchemeRecord) -> CoreResult<()> {
-    if record.cap <= Decimal::ZERO {
-        return c.fail("cap", "must be positive");
+    let items: Vec<(KpiKey, i32)> = record
+        .items
+        .iter()
+        .map(|item| (item.kpi, item.weight))
+        .collect();
+    let multipliers: Vec<Decimal> = record.bonus_tiers.iter().map(|t| t.multiplier).collect();
+    match rules::scheme(record.cap, &items, &multipliers, "bonus_tiers") {
+        Ok(()) => Ok(()),
+        Err((field, message)) => c.fail(&field, message),
     }
-    let mut kpis = HashSet::new();
-    for (index, item) in record.items.iter().enumerate() {
-        if !(1..=100).contains(&item.weight) {
-            return c.fail(&format!("items[{index}].weight"), "must be 1 to 100");
-        }
-        if !kpis.insert(item.kpi) {
-            return c.fail(
-                &format!("items[{index}].kpi"),
-                "appears twice in the scheme",
-            );
-        }
-    }
-    let total: i32 = record.items.iter().map(|item| item.weight).sum();
-    if total != 100 {
-        return c.fail("items", format!("weights sum to {total}, not 100"));
-    }
-    for (index, tier) in record.bonus_tiers.iter().enumerate() {
-        if tier.multiplier < Decimal::ZERO {
-            return c.fail(
-                &format!("bonus_tiers[{index}].multiplier"),
-                "must not be negative",
-            );
-        }
-    }
-    Ok(())
 }
 
 /// floor ≤ baseline ≤ target for ↑ KPIs, the reverse for ↓ KPIs.
 fn check_target_order(c: &Check, record: &TargetRecord) -> CoreResult<()> {
-    let up = record.kpi.kpi().direction == Direction::Up;
-    let in_order =
-        |lower: Decimal, higher: Decimal| if up { lower <= higher } else { lower >= higher };
-    if record
-        .baseline
-        .is_some_and(|baseline| !in_order(baseline, record.target))
-    {
-        return c.fail("baseline", "must not be past the target");
+    match rules::target_order(record.kpi, record.target, record.baseline, record.floor) {
+        Ok(()) => Ok(()),
+        Err((field, message)) => c.fail(field, message),
     }
-    let above_floor = record.baseline.unwrap_or(record.target);
-    if record
-        .floor
-        .is_some_and(|floor| !in_order(floor, above_floor))
-    {
-        return c.fail("floor", "must not be past the baseline or target");
-    }
-    Ok(())
 }
 
 /// A team's managers must be managers or admins.

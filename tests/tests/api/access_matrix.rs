@@ -201,6 +201,14 @@ fn request(field: &str, subject: &Value) -> (String, Value) {
             r#"mutation($id: ID!) { moveTeamMember(userId: $id, teamId: null, at: "2000-01-01T00:00:00Z") { id } }"#.to_owned(),
             json!({ "id": subject["id"] }),
         ),
+        "setTarget" => (
+            r#"mutation($s: SubjectInput!) { setTarget(input: { subject: $s, kpi: VISITS, period: "2030-01", target: "10" }) { id } }"#.to_owned(),
+            json!({ "s": subject }),
+        ),
+        "createScorecardScheme" => (
+            r#"mutation { createScorecardScheme(input: { name: "Matrix", appliesTo: REP, effectiveFrom: "2031-01-01", items: [{ kpi: REVENUE, weight: 100 }] }) { id } }"#.to_owned(),
+            json!({}),
+        ),
         "topPerformers" => (
             r#"{ topPerformers(kpi: REVENUE, percentTop: "50", consecutivePeriods: 1, periodKind: MONTH) { repId } }"#.to_owned(),
             json!({}),
@@ -407,5 +415,5 @@ async fn every_cell_of_the_access_matrix_holds() {
         failures.len(),
         failures.join("\n")
     );
-    assert_eq!(cells, 168 * ACTORS.len());
+    assert_eq!(cells, 180 * ACTORS.len());
 }

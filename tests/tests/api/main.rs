@@ -13,6 +13,7 @@ mod directory;
 mod export;
 mod faults;
 mod figures;
+mod goals;
 mod hardening;
 mod import;
 mod insights;
