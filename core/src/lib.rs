@@ -17,6 +17,7 @@ pub mod figures;
 pub mod goals;
 pub mod identity;
 pub mod import;
+pub mod inputs;
 pub mod insights;
 pub mod kpi;
 pub mod leaderboard;

@@ -8,6 +8,7 @@ mod directory;
 pub mod error;
 mod figures;
 mod goals;
+mod inputs;
 mod insights;
 mod kpi_types;
 mod paging;
@@ -53,6 +54,7 @@ pub struct MutationRoot(
     partners::PartnerMutation,
     directory::DirectoryMutation,
     goals::GoalsMutation,
+    inputs::InputsMutation,
 );
 
 /// What resolvers share: the database and the token service.

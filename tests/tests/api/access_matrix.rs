@@ -209,6 +209,32 @@ fn request(field: &str, subject: &Value) -> (String, Value) {
             r#"mutation { createScorecardScheme(input: { name: "Matrix", appliesTo: REP, effectiveFrom: "2031-01-01", items: [{ kpi: REVENUE, weight: 100 }] }) { id } }"#.to_owned(),
             json!({}),
         ),
+        "putRating" => (
+            "mutation($i: RatingInput!) { putRating(input: $i) { status } }".to_owned(),
+            json!({ "i": { "id": Uuid::now_v7().to_string(), "repId": subject["id"],
+                           "category": "COLLABORATION", "score": 3, "ratedOn": "2026-03-10" } }),
+        ),
+        "putEvaluation" => (
+            "mutation($i: EvaluationInput!) { putEvaluation(input: $i) { status } }".to_owned(),
+            json!({ "i": { "id": Uuid::now_v7().to_string(), "repId": subject["id"],
+                           "period": "2026-03", "strengths": "steady" } }),
+        ),
+        "putSurveyResponse" => (
+            "mutation($i: SurveyResponseInput!) { putSurveyResponse(input: $i) { status } }".to_owned(),
+            json!({ "i": { "id": Uuid::now_v7().to_string(), "customerId": Uuid::now_v7().to_string(),
+                           "repId": Uuid::now_v7().to_string(), "score": 4,
+                           "respondedAt": "2026-03-10T09:00:00Z" } }),
+        ),
+        "putExpense" => (
+            "mutation($i: ExpenseInput!) { putExpense(input: $i) { status } }".to_owned(),
+            json!({ "i": { "id": Uuid::now_v7().to_string(), "amount": "1.00",
+                           "incurredOn": "2026-03-10", "category": "OTHER" } }),
+        ),
+        "putMarketSize" => (
+            "mutation($i: MarketSizeInput!) { putMarketSize(input: $i) { status } }".to_owned(),
+            json!({ "i": { "id": Uuid::now_v7().to_string(), "from": "2031-01-01",
+                           "to": "2031-12-31", "amount": "1000.00" } }),
+        ),
         "topPerformers" => (
             r#"{ topPerformers(kpi: REVENUE, percentTop: "50", consecutivePeriods: 1, periodKind: MONTH) { repId } }"#.to_owned(),
             json!({}),
@@ -415,5 +441,5 @@ async fn every_cell_of_the_access_matrix_holds() {
         failures.len(),
         failures.join("\n")
     );
-    assert_eq!(cells, 180 * ACTORS.len());
+    assert_eq!(cells, 195 * ACTORS.len());
 }

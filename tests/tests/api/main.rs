@@ -16,6 +16,7 @@ mod figures;
 mod goals;
 mod hardening;
 mod import;
+mod inputs;
 mod insights;
 mod instances;
 mod jwt;
