@@ -17,6 +17,7 @@ use crate::access::{Operation, Principal, Relation, Scope};
 use crate::audit::{self, Writer};
 use crate::error::{CoreError, CoreResult};
 use crate::identity::{hash_password, normalize_email};
+use crate::people::relation;
 use crate::rules::{self, NAME_LIMIT};
 use crate::time::now_micros;
 
@@ -121,37 +122,11 @@ async fn writable_user<C: ConnectionTrait>(
         .ok_or(CoreError::NotFound("user"))?;
     principal.authorize(
         Operation::ReadPeople,
-        relation_to(conn, principal, user_id).await?,
+        relation(conn, principal, user_id).await?,
         "user",
     )?;
     principal.authorize(Operation::WritePeople, Relation::Other, "user")?;
     Ok(found)
-}
-
-/// How a user relates to the caller: themselves, in the manager's subtree (ever), or not.
-async fn relation_to<C: ConnectionTrait>(
-    conn: &C,
-    principal: &Principal,
-    user_id: Uuid,
-) -> CoreResult<Relation> {
-    if user_id == principal.id {
-        return Ok(Relation::Own);
-    }
-    if principal.subtree.is_empty() {
-        return Ok(Relation::Other);
-    }
-    let in_subtree = team_membership::Entity::find()
-        .filter(team_membership::Column::OrganizationId.eq(principal.organization_id))
-        .filter(team_membership::Column::UserId.eq(user_id))
-        .filter(team_membership::Column::TeamId.is_in(principal.subtree.iter().copied()))
-        .one(conn)
-        .await?
-        .is_some();
-    Ok(if in_subtree {
-        Relation::Subtree
-    } else {
-        Relation::Other
-    })
 }
 
 /// Changes a user's role (admins only, never their own: an organization keeps its admin).

@@ -124,11 +124,7 @@ pub async fn authorize(
 }
 
 /// Whether the rep has ever been a member of a team in the manager's subtree.
-pub(crate) async fn ever_in(
-    db: &DatabaseConnection,
-    principal: &Principal,
-    rep: Uuid,
-) -> CoreResult<bool> {
+async fn ever_in(db: &DatabaseConnection, principal: &Principal, rep: Uuid) -> CoreResult<bool> {
     let mut values = vec![Value::from(principal.organization_id), Value::from(rep)];
     let placeholders: Vec<String> = principal
         .subtree

@@ -15,11 +15,11 @@ use uuid::Uuid;
 use crate::access::{Operation, Principal, Relation};
 use crate::audit::{self, Writer};
 use crate::error::{CoreError, CoreResult};
-use crate::figures::ever_in;
 use crate::import::bonus_tiers_json;
 use crate::import::dataset::BonusTierRecord;
 use crate::kpi::{KpiKey, Subject};
 use crate::organization::Settings;
+use crate::people::relation;
 use crate::period::Period;
 use crate::rules::{self, NAME_LIMIT};
 use crate::time::now_micros;
@@ -51,13 +51,7 @@ async fn relation_to(
                 .one(db)
                 .await?
                 .ok_or(CoreError::NotFound("rep"))?;
-            if rep == principal.id {
-                Relation::Own
-            } else if !principal.subtree.is_empty() && ever_in(db, principal, rep).await? {
-                Relation::Subtree
-            } else {
-                Relation::Other
-            }
+            relation(db, principal, rep).await?
         }
         Subject::Team(id) => {
             team::Entity::find_by_id((principal.organization_id, id))

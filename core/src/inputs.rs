@@ -19,8 +19,8 @@ use uuid::Uuid;
 use crate::access::{Operation, Principal, Relation};
 use crate::audit::{self, Writer};
 use crate::error::{CoreError, CoreResult};
-use crate::figures::ever_in;
 use crate::organization::Settings;
+use crate::people::relation;
 use crate::period::Period;
 use crate::rules::{self, NOTES_LIMIT};
 use crate::time::now_micros;
@@ -311,13 +311,7 @@ pub async fn put_evaluation(
 ) -> CoreResult<Outcome> {
     let principal = writer.principal;
     rep(db, principal, input.rep_id, "repId").await?;
-    let relation = if input.rep_id == principal.id {
-        Relation::Own
-    } else if !principal.subtree.is_empty() && ever_in(db, principal, input.rep_id).await? {
-        Relation::Subtree
-    } else {
-        Relation::Other
-    };
+    let relation = relation(db, principal, input.rep_id).await?;
     principal.authorize(Operation::WriteTargets, relation, "evaluation")?;
     let settings = Settings::load(db, principal.organization_id).await?;
     let period = Period::parse(&input.period, settings.fiscal_year_start_month)

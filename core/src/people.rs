@@ -5,7 +5,9 @@
 use std::collections::{HashMap, HashSet};
 
 use attain_entity::{team_membership, user};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
+};
 use uuid::Uuid;
 
 use crate::access::{Decision, Operation, Principal, Relation, Role, decide};
@@ -76,4 +78,31 @@ pub async fn people(
             ))
         })
         .collect())
+}
+
+/// How a user relates to the caller: themselves, someone ever in a team of the manager's
+/// subtree, or anyone else.
+pub(crate) async fn relation<C: ConnectionTrait>(
+    conn: &C,
+    principal: &Principal,
+    user_id: Uuid,
+) -> CoreResult<Relation> {
+    if user_id == principal.id {
+        return Ok(Relation::Own);
+    }
+    if principal.subtree.is_empty() {
+        return Ok(Relation::Other);
+    }
+    let in_subtree = team_membership::Entity::find()
+        .filter(team_membership::Column::OrganizationId.eq(principal.organization_id))
+        .filter(team_membership::Column::UserId.eq(user_id))
+        .filter(team_membership::Column::TeamId.is_in(principal.subtree.iter().copied()))
+        .one(conn)
+        .await?
+        .is_some();
+    Ok(if in_subtree {
+        Relation::Subtree
+    } else {
+        Relation::Other
+    })
 }

@@ -5,20 +5,10 @@
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{PASSWORD, TestApp, error_code, mint_token, spawn_app};
+use crate::helpers::{PASSWORD, error_code, failure, mint_token, spawn_app};
 
 const INVITE: &str = r#"mutation($i: UserInvitation!) { inviteUser(input: $i) { id email displayName role active } }"#;
 const MOVE: &str = r#"mutation($u: ID!, $t: ID, $at: DateTime) { moveTeamMember(userId: $u, teamId: $t, at: $at) { id teamId validFrom validTo } }"#;
-
-async fn call(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
-    app.graphql(query, variables, Some(token)).await.1
-}
-
-fn field(body: &Value) -> &str {
-    body["errors"][0]["extensions"]["field"]
-        .as_str()
-        .unwrap_or("")
-}
 
 #[tokio::test]
 async fn an_invited_user_logs_in_and_bad_invitations_change_nothing() {
@@ -27,23 +17,19 @@ async fn an_invited_user_logs_in_and_bad_invitations_change_nothing() {
     let admin = app.login("admin@small.example").await;
     let invitation = json!({ "email": " New.Rep@Small.example ", "displayName": "New Rep",
                              "role": "REP", "password": PASSWORD });
-    let body = call(&app, &admin, INVITE, json!({ "i": invitation })).await;
+    let body = app.call(&admin, INVITE, json!({ "i": invitation })).await;
     assert_eq!(
         body["data"]["inviteUser"]["email"], "new.rep@small.example",
         "{body}"
     );
     assert_eq!(body["data"]["inviteUser"]["role"], "REP");
     let token = app.login("new.rep@small.example").await;
-    let me = call(
-        &app,
-        &token,
-        "{ me { role user { displayName } } }",
-        json!({}),
-    )
-    .await;
+    let me = app
+        .call(&token, "{ me { role user { displayName } } }", json!({}))
+        .await;
     assert_eq!(me["data"]["me"]["role"], "REP", "{me}");
 
-    let again = call(&app, &admin, INVITE, json!({ "i": invitation })).await;
+    let again = app.call(&admin, INVITE, json!({ "i": invitation })).await;
     assert_eq!(error_code(&again), "CONFLICT", "{again}");
     for (changes, wanted) in [
         (json!({ "email": "not-an-email" }), "email"),
@@ -56,22 +42,24 @@ async fn an_invited_user_logs_in_and_bad_invitations_change_nothing() {
         for (key, value) in changes.as_object().unwrap() {
             bad[key] = value.clone();
         }
-        let body = call(&app, &admin, INVITE, json!({ "i": bad })).await;
+        let body = app.call(&admin, INVITE, json!({ "i": bad })).await;
         assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
-        assert_eq!(field(&body), wanted, "{body}");
+        assert_eq!(failure(&body).1, wanted, "{body}");
     }
-    let users = call(&app, &admin, "{ users { totalCount } }", json!({})).await;
+    let users = app
+        .call(&admin, "{ users { totalCount } }", json!({}))
+        .await;
     assert_eq!(
         users["data"]["users"]["totalCount"], 7,
         "six imported, one invited"
     );
-    let audit = call(
-        &app,
-        &admin,
-        r#"{ auditLog(entity: "user") { totalCount } }"#,
-        json!({}),
-    )
-    .await;
+    let audit = app
+        .call(
+            &admin,
+            r#"{ auditLog(entity: "user") { totalCount } }"#,
+            json!({}),
+        )
+        .await;
     assert_eq!(audit["data"]["auditLog"]["totalCount"], 1, "{audit}");
     let _ = report;
 }
@@ -85,69 +73,59 @@ async fn role_changes_and_deactivations_apply_to_tokens_at_once() {
     let rep = app.login("rep1@small.example").await;
     let org_kpis = r#"{ kpis(subject: { kind: ORG }, period: "2026-03", keys: [REVENUE]) { values { value } } }"#;
     assert_eq!(
-        error_code(&call(&app, &rep, org_kpis, json!({})).await),
+        error_code(&app.call(&rep, org_kpis, json!({})).await),
         "NOT_FOUND"
     );
 
-    let changed = call(
-        &app,
-        &admin,
-        "mutation($u: ID!) { changeUserRole(userId: $u, role: ANALYST) { role } }",
-        json!({ "u": rep_id }),
-    )
-    .await;
+    let changed = app
+        .call(
+            &admin,
+            "mutation($u: ID!) { changeUserRole(userId: $u, role: ANALYST) { role } }",
+            json!({ "u": rep_id }),
+        )
+        .await;
     assert_eq!(
         changed["data"]["changeUserRole"]["role"], "ANALYST",
         "{changed}"
     );
     // The same token now acts as an analyst: the role is read from the database.
-    let body = call(&app, &rep, org_kpis, json!({})).await;
+    let body = app.call(&rep, org_kpis, json!({})).await;
     assert!(body["errors"].is_null(), "{body}");
 
     let deactivate =
         "mutation($u: ID!, $a: Boolean!) { setUserActive(userId: $u, active: $a) { active } }";
-    let off = call(&app, &admin, deactivate, json!({ "u": rep_id, "a": false })).await;
+    let off = app
+        .call(&admin, deactivate, json!({ "u": rep_id, "a": false }))
+        .await;
     assert_eq!(off["data"]["setUserActive"]["active"], false, "{off}");
     assert_eq!(
-        error_code(&call(&app, &rep, "{ me { role } }", json!({})).await),
+        error_code(&app.call(&rep, "{ me { role } }", json!({})).await),
         "UNAUTHENTICATED"
     );
-    let on = call(&app, &admin, deactivate, json!({ "u": rep_id, "a": true })).await;
+    let on = app
+        .call(&admin, deactivate, json!({ "u": rep_id, "a": true }))
+        .await;
     assert_eq!(on["data"]["setUserActive"]["active"], true, "{on}");
-    assert!(call(&app, &rep, "{ me { role } }", json!({})).await["errors"].is_null());
+    assert!(app.call(&rep, "{ me { role } }", json!({})).await["errors"].is_null());
 
     let admin_id = report.id("users", "adm").unwrap().to_string();
-    let own = call(
-        &app,
-        &admin,
-        deactivate,
-        json!({ "u": admin_id, "a": false }),
-    )
-    .await;
-    assert_eq!(
-        (error_code(&own), field(&own)),
-        ("BAD_USER_INPUT", "active")
-    );
-    let own_role = call(
-        &app,
-        &admin,
-        "mutation($u: ID!) { changeUserRole(userId: $u, role: REP) { role } }",
-        json!({ "u": admin_id }),
-    )
-    .await;
-    assert_eq!(
-        (error_code(&own_role), field(&own_role)),
-        ("BAD_USER_INPUT", "role")
-    );
+    let own = app
+        .call(&admin, deactivate, json!({ "u": admin_id, "a": false }))
+        .await;
+    assert_eq!(failure(&own), ("BAD_USER_INPUT", "active"));
+    let own_role = app
+        .call(
+            &admin,
+            "mutation($u: ID!) { changeUserRole(userId: $u, role: REP) { role } }",
+            json!({ "u": admin_id }),
+        )
+        .await;
+    assert_eq!(failure(&own_role), ("BAD_USER_INPUT", "role"));
     // A manager may read the people of the team but not change them.
     let manager = app.login("mgr@small.example").await;
-    let body = call(
-        &app,
-        &manager,
-        deactivate,
-        json!({ "u": rep_id, "a": false }),
-    )
-    .await;
+    let body = app
+        .call(&manager, deactivate, json!({ "u": rep_id, "a": false }))
+        .await;
     assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
 }
 
@@ -158,60 +136,55 @@ async fn a_move_closes_one_membership_opens_the_next_and_figures_follow_it() {
     let admin = app.login("admin@small.example").await;
     let rep_id = report.id("users", "rep-1").unwrap().to_string();
     let team_a = report.id("teams", "team-a").unwrap().to_string();
-    let created = call(
-        &app,
-        &admin,
-        "mutation($p: ID) { createTeam(name: \"Team B\", parentId: $p) { id parentId } }",
-        json!({ "p": team_a }),
-    )
-    .await;
+    let created = app
+        .call(
+            &admin,
+            "mutation($p: ID) { createTeam(name: \"Team B\", parentId: $p) { id parentId } }",
+            json!({ "p": team_a }),
+        )
+        .await;
     let team_b = created["data"]["createTeam"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
     assert_eq!(created["data"]["createTeam"]["parentId"], team_a.as_str());
 
-    let moved = call(
-        &app,
-        &admin,
-        MOVE,
-        json!({ "u": rep_id, "t": team_b, "at": "2026-03-15T00:00:00Z" }),
-    )
-    .await;
+    let moved = app
+        .call(
+            &admin,
+            MOVE,
+            json!({ "u": rep_id, "t": team_b, "at": "2026-03-15T00:00:00Z" }),
+        )
+        .await;
     let membership = &moved["data"]["moveTeamMember"];
     assert_eq!(membership["teamId"], team_b.as_str(), "{moved}");
     assert_eq!(membership["validFrom"], "2026-03-15T00:00:00Z");
     assert_eq!(membership["validTo"], Value::Null);
     // Moving into the team one is in changes nothing.
-    let again = call(&app, &admin, MOVE, json!({ "u": rep_id, "t": team_b })).await;
+    let again = app
+        .call(&admin, MOVE, json!({ "u": rep_id, "t": team_b }))
+        .await;
     assert_eq!(
         again["data"]["moveTeamMember"]["id"], membership["id"],
         "{again}"
     );
     // A move may not reach back before the last one.
-    let back = call(
-        &app,
-        &admin,
-        MOVE,
-        json!({ "u": rep_id, "t": team_a, "at": "2026-03-01T00:00:00Z" }),
-    )
-    .await;
-    assert_eq!(
-        (error_code(&back), field(&back)),
-        ("BAD_USER_INPUT", "at"),
-        "{back}"
-    );
-    let missing = call(
-        &app,
-        &admin,
-        MOVE,
-        json!({ "u": rep_id, "t": Uuid::now_v7().to_string() }),
-    )
-    .await;
-    assert_eq!(
-        (error_code(&missing), field(&missing)),
-        ("BAD_USER_INPUT", "teamId")
-    );
+    let back = app
+        .call(
+            &admin,
+            MOVE,
+            json!({ "u": rep_id, "t": team_a, "at": "2026-03-01T00:00:00Z" }),
+        )
+        .await;
+    assert_eq!(failure(&back), ("BAD_USER_INPUT", "at"), "{back}");
+    let missing = app
+        .call(
+            &admin,
+            MOVE,
+            json!({ "u": rep_id, "t": Uuid::now_v7().to_string() }),
+        )
+        .await;
+    assert_eq!(failure(&missing), ("BAD_USER_INPUT", "teamId"));
 
     // One activity before the move, one after: each counts for the team of its time.
     let rep = mint_token(
@@ -221,29 +194,29 @@ async fn a_move_closes_one_membership_opens_the_next_and_figures_follow_it() {
     );
     for day in ["2026-03-10T09:00:00Z", "2026-03-20T09:00:00Z"] {
         let input = json!({ "i": { "clientRef": Uuid::now_v7().to_string(), "kind": "VISIT", "occurredAt": day } });
-        let body = call(
-            &app,
-            &rep,
-            "mutation($i: ActivityInput!) { logActivity(input: $i) { status } }",
-            input,
-        )
-        .await;
+        let body = app
+            .call(
+                &rep,
+                "mutation($i: ActivityInput!) { logActivity(input: $i) { status } }",
+                input,
+            )
+            .await;
         assert_eq!(body["data"]["logActivity"]["status"], "CREATED", "{body}");
     }
     let activities = |team: &str| json!({ "s": { "kind": "TEAM", "id": team } });
     let query = r#"query($s: SubjectInput!) { kpis(subject: $s, period: "2026-03", keys: [ACTIVITIES]) { values { value } } }"#;
-    let b = call(&app, &admin, query, activities(&team_b)).await;
+    let b = app.call(&admin, query, activities(&team_b)).await;
     assert_eq!(b["data"]["kpis"]["values"][0]["value"], "1", "{b}");
     // Team A's subtree holds team B: both count for it.
-    let a = call(&app, &admin, query, activities(&team_a)).await;
+    let a = app.call(&admin, query, activities(&team_a)).await;
     assert_eq!(a["data"]["kpis"]["values"][0]["value"], "2", "{a}");
-    let audit = call(
-        &app,
-        &admin,
-        r#"{ auditLog(entity: "teamMembership") { totalCount } }"#,
-        json!({}),
-    )
-    .await;
+    let audit = app
+        .call(
+            &admin,
+            r#"{ auditLog(entity: "teamMembership") { totalCount } }"#,
+            json!({}),
+        )
+        .await;
     assert_eq!(
         audit["data"]["auditLog"]["totalCount"], 2,
         "closed one, opened one: {audit}"
@@ -262,21 +235,21 @@ async fn users_lists_the_people_each_caller_may_see() {
             role,
         )
     };
-    let admin = call(&app, &token("adm", "ADMIN"), list, json!({})).await;
+    let admin = app.call(&token("adm", "ADMIN"), list, json!({})).await;
     assert_eq!(admin["data"]["users"]["totalCount"], 6, "{admin}");
-    let analyst = call(&app, &token("ana", "ANALYST"), list, json!({})).await;
+    let analyst = app.call(&token("ana", "ANALYST"), list, json!({})).await;
     let nodes = analyst["data"]["users"]["nodes"].as_array().unwrap();
     assert_eq!(nodes.len(), 6);
     assert!(
         nodes.iter().all(|node| node["email"].is_null()),
         "{analyst}"
     );
-    let rep = call(&app, &token("rep-1", "REP"), list, json!({})).await;
+    let rep = app.call(&token("rep-1", "REP"), list, json!({})).await;
     assert_eq!(
         rep["data"]["users"]["nodes"],
         json!([{ "displayName": "Rep One", "email": "rep1@small.example" }])
     );
-    let manager = call(&app, &token("mgr", "MANAGER"), list, json!({})).await;
+    let manager = app.call(&token("mgr", "MANAGER"), list, json!({})).await;
     let names: Vec<&str> = manager["data"]["users"]["nodes"]
         .as_array()
         .unwrap()

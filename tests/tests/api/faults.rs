@@ -11,8 +11,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use attain_api::config::Config;
-use attain_api::startup::Application;
 use attain_core::import::{self, Dataset};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::json;
@@ -20,7 +18,7 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::cluster::Cluster;
-use crate::helpers::{TEST_SECRET, mint_token, small_org_json};
+use crate::helpers::{mint_token, small_org_json, start_server};
 
 /// What the syncing client has seen so far.
 #[derive(Clone, Debug, Default)]
@@ -41,26 +39,13 @@ async fn acknowledged_activities_survive_a_database_restart_exactly_once() {
     let cluster = Cluster::new();
     cluster.start();
     let folder = tempfile::tempdir().unwrap();
-    let folder_text = folder.path().display().to_string();
-    let url = cluster.url();
-    let vars: BTreeMap<String, String> = [
-        ("DATABASE_URL", url.as_str()),
-        ("ATTAIN_PORT", "0"),
-        ("ATTAIN_JWT_SECRET", TEST_SECRET),
-        ("ATTAIN_DEMO", "false"),
-        ("ATTAIN_DATA_DIR", folder_text.as_str()),
-        ("ATTAIN_RATE_LIMIT_PER_MINUTE", "1000000"),
-    ]
-    .iter()
-    .map(|(name, value)| (name.to_string(), value.to_string()))
-    .collect();
-    let config = Config::from_vars(vars).unwrap();
-    let application = Application::build(&config)
-        .await
-        .expect("the server starts");
-    let address = format!("http://127.0.0.1:{}/graphql", application.port());
-    let db = application.services().db.clone();
-    tokio::spawn(application.run_until_stopped());
+    let (address, db) = start_server(
+        &cluster.url(),
+        folder.path(),
+        &[("ATTAIN_RATE_LIMIT_PER_MINUTE", "1000000")],
+    )
+    .await;
+    let address = format!("{address}/graphql");
     let report = import::import(
         &db,
         &Dataset::from_json(&small_org_json()).unwrap(),

@@ -7,28 +7,15 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, error_code, mint_token, spawn_app};
+use crate::helpers::{error_code, failure, mint_token, spawn_app};
 
 const SCHEME: &str =
     r#"mutation($i: SchemeInput!) { createScorecardScheme(input: $i) { id name cap } }"#;
 const TARGET: &str =
     r#"mutation($i: TargetInput!) { setTarget(input: $i) { id target baseline floor changed } }"#;
 
-async fn call(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
-    app.graphql(query, variables, Some(token)).await.1
-}
-
 fn number(value: &Value) -> Decimal {
     Decimal::from_str(value.as_str().unwrap_or_default()).unwrap_or_default()
-}
-
-fn failure(body: &Value) -> (&str, &str) {
-    (
-        error_code(body),
-        body["errors"][0]["extensions"]["field"]
-            .as_str()
-            .unwrap_or(""),
-    )
 }
 
 #[tokio::test]
@@ -39,19 +26,19 @@ async fn a_scheme_and_a_target_set_through_the_api_score_the_scorecard() {
     let rep_id = report.id("users", "rep-1").unwrap().to_string();
     let scheme = json!({ "name": "Activity drive", "appliesTo": "REP", "effectiveFrom": "2026-01-01",
                          "items": [{ "kpi": "ACTIVITIES", "weight": 100 }] });
-    let body = call(&app, &admin, SCHEME, json!({ "i": scheme })).await;
+    let body = app.call(&admin, SCHEME, json!({ "i": scheme })).await;
     assert_eq!(
         body["data"]["createScorecardScheme"]["cap"], "1.2",
         "{body}"
     );
-    let again = call(&app, &admin, SCHEME, json!({ "i": scheme })).await;
+    let again = app.call(&admin, SCHEME, json!({ "i": scheme })).await;
     assert_eq!(error_code(&again), "CONFLICT", "{again}");
 
     let target = json!({ "subject": { "kind": "REP", "id": rep_id }, "kpi": "ACTIVITIES",
                          "period": "2026-03", "target": "4", "baseline": "2", "floor": "1" });
-    let set = call(&app, &admin, TARGET, json!({ "i": target })).await;
+    let set = app.call(&admin, TARGET, json!({ "i": target })).await;
     assert_eq!(set["data"]["setTarget"]["changed"], true, "{set}");
-    let replay = call(&app, &admin, TARGET, json!({ "i": target })).await;
+    let replay = app.call(&admin, TARGET, json!({ "i": target })).await;
     assert_eq!(replay["data"]["setTarget"]["changed"], false, "{replay}");
     assert_eq!(
         replay["data"]["setTarget"]["id"],
@@ -65,8 +52,7 @@ async fn a_scheme_and_a_target_set_through_the_api_score_the_scorecard() {
     );
     for day in ["2026-03-02T09:00:00Z", "2026-03-09T09:00:00Z"] {
         let input = json!({ "i": { "clientRef": Uuid::now_v7().to_string(), "kind": "CALL", "occurredAt": day } });
-        call(
-            &app,
+        app.call(
             &rep,
             "mutation($i: ActivityInput!) { logActivity(input: $i) { status } }",
             input,
@@ -76,7 +62,7 @@ async fn a_scheme_and_a_target_set_through_the_api_score_the_scorecard() {
     let card = r#"query($s: SubjectInput!) { scorecard(subject: $s, period: "2026-03") {
         composite items { kpi { key } target actual attainment } } }"#;
     let subject = json!({ "s": { "kind": "REP", "id": rep_id } });
-    let body = call(&app, &rep, card, subject.clone()).await;
+    let body = app.call(&rep, card, subject.clone()).await;
     let scorecard = &body["data"]["scorecard"];
     assert_eq!(scorecard["items"][0]["target"], "4", "{body}");
     assert_eq!(scorecard["items"][0]["actual"], "2");
@@ -88,20 +74,20 @@ async fn a_scheme_and_a_target_set_through_the_api_score_the_scorecard() {
     // A new target replaces the old one for the same KPI and period.
     let raised = json!({ "subject": { "kind": "REP", "id": rep_id }, "kpi": "ACTIVITIES",
                          "period": "2026-03", "target": "8" });
-    let body = call(&app, &admin, TARGET, json!({ "i": raised })).await;
+    let body = app.call(&admin, TARGET, json!({ "i": raised })).await;
     assert_eq!(body["data"]["setTarget"]["changed"], true, "{body}");
     assert_eq!(body["data"]["setTarget"]["baseline"], Value::Null);
-    let body = call(&app, &rep, card, subject).await;
+    let body = app.call(&rep, card, subject).await;
     assert_eq!(
         number(&body["data"]["scorecard"]["composite"]),
         Decimal::from(25),
         "{body}"
     );
     // The rep may read the target but not set it; the manager of the team may.
-    let own = call(&app, &rep, TARGET, json!({ "i": raised })).await;
+    let own = app.call(&rep, TARGET, json!({ "i": raised })).await;
     assert_eq!(error_code(&own), "FORBIDDEN");
     let manager = app.login("mgr@small.example").await;
-    let body = call(&app, &manager, TARGET, json!({ "i": target })).await;
+    let body = app.call(&manager, TARGET, json!({ "i": target })).await;
     assert_eq!(body["data"]["setTarget"]["changed"], true, "{body}");
 }
 
@@ -136,7 +122,7 @@ async fn scheme_and_target_rules_answer_on_their_fields() {
         for (key, value) in changes.as_object().unwrap() {
             scheme[key] = value.clone();
         }
-        let body = call(&app, &admin, SCHEME, json!({ "i": scheme })).await;
+        let body = app.call(&admin, SCHEME, json!({ "i": scheme })).await;
         assert_eq!(failure(&body), ("BAD_USER_INPUT", wanted), "{body}");
     }
     let team = report.id("teams", "team-a").unwrap().to_string();
@@ -152,21 +138,21 @@ async fn scheme_and_target_rules_answer_on_their_fields() {
         for (key, value) in changes.as_object().unwrap() {
             target[key] = value.clone();
         }
-        let body = call(&app, &admin, TARGET, json!({ "i": target })).await;
+        let body = app.call(&admin, TARGET, json!({ "i": target })).await;
         assert_eq!(failure(&body), ("BAD_USER_INPUT", wanted), "{body}");
     }
     // Down is better for the sales cycle: the baseline sits above the target.
     let cycle = json!({ "subject": { "kind": "ORG" }, "kpi": "AVG_SALES_CYCLE_DAYS",
                         "period": "FY2026-Q3", "target": "30", "baseline": "45", "floor": "60" });
-    let body = call(&app, &admin, TARGET, json!({ "i": cycle })).await;
+    let body = app.call(&admin, TARGET, json!({ "i": cycle })).await;
     assert_eq!(body["data"]["setTarget"]["floor"], "60", "{body}");
-    let audit = call(
-        &app,
-        &admin,
-        r#"{ auditLog(entity: "target") { totalCount } }"#,
-        json!({}),
-    )
-    .await;
+    let audit = app
+        .call(
+            &admin,
+            r#"{ auditLog(entity: "target") { totalCount } }"#,
+            json!({}),
+        )
+        .await;
     assert_eq!(
         audit["data"]["auditLog"]["totalCount"], 1,
         "bad input changed nothing: {audit}"

@@ -123,9 +123,19 @@ pub async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
 
 /// Starts a server over `database`; answers its address and its database connection.
 async fn start(database: &TestDatabase, settings: &[(&str, &str)]) -> (String, DatabaseConnection) {
-    let folder = database.folder.path().display().to_string();
+    start_server(&database.url, database.folder.path(), settings).await
+}
+
+/// Starts a server over the database at `url`, keeping its files in `folder`, with some
+/// configuration of the test's own; answers its address and its database connection.
+pub async fn start_server(
+    url: &str,
+    folder: &std::path::Path,
+    settings: &[(&str, &str)],
+) -> (String, DatabaseConnection) {
+    let folder = folder.display().to_string();
     let vars: BTreeMap<String, String> = [
-        ("DATABASE_URL", database.url.as_str()),
+        ("DATABASE_URL", url),
         ("ATTAIN_PORT", "0"),
         ("ATTAIN_JWT_SECRET", TEST_SECRET),
         ("ATTAIN_DEMO", "false"),
@@ -146,6 +156,11 @@ async fn start(database: &TestDatabase, settings: &[(&str, &str)]) -> (String, D
 }
 
 impl TestApp {
+    /// POSTs a GraphQL request with a bearer token; answers the body.
+    pub async fn call(&self, token: &str, query: &str, variables: Value) -> Value {
+        self.graphql(query, variables, Some(token)).await.1
+    }
+
     /// Another server instance over the same database, as behind a load balancer.
     pub async fn another_instance(&self, settings: &[(&str, &str)]) -> String {
         start(&self._database, settings).await.0
@@ -220,6 +235,16 @@ impl TestApp {
             .unwrap_or_else(|| panic!("login failed: {body}"))
             .to_owned()
     }
+}
+
+/// The code and field of the first error of a GraphQL answer.
+pub fn failure(body: &Value) -> (&str, &str) {
+    (
+        error_code(body),
+        body["errors"][0]["extensions"]["field"]
+            .as_str()
+            .unwrap_or(""),
+    )
 }
 
 /// The error code of the first error of a GraphQL answer.

@@ -8,23 +8,10 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, error_code, mint_token, spawn_app};
-
-async fn call(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
-    app.graphql(query, variables, Some(token)).await.1
-}
+use crate::helpers::{error_code, failure, mint_token, spawn_app};
 
 fn put(field: &str, input: &str) -> String {
     format!("mutation($i: {input}!) {{ {field}(input: $i) {{ id status }} }}")
-}
-
-fn failure(body: &Value) -> (&str, &str) {
-    (
-        error_code(body),
-        body["errors"][0]["extensions"]["field"]
-            .as_str()
-            .unwrap_or(""),
-    )
 }
 
 #[tokio::test]
@@ -39,9 +26,9 @@ async fn a_rating_is_stored_once_edited_in_place_and_read_by_the_figures() {
     };
     let query = put("putRating", "RatingInput");
     let statuses: Vec<Value> = [
-        call(&app, &manager, &query, rating(4)).await,
-        call(&app, &manager, &query, rating(4)).await,
-        call(&app, &manager, &query, rating(2)).await,
+        app.call(&manager, &query, rating(4)).await,
+        app.call(&manager, &query, rating(4)).await,
+        app.call(&manager, &query, rating(2)).await,
     ]
     .iter()
     .map(|body| body["data"]["putRating"]["status"].clone())
@@ -49,13 +36,13 @@ async fn a_rating_is_stored_once_edited_in_place_and_read_by_the_figures() {
     assert_eq!(statuses, ["CREATED", "UNCHANGED", "UPDATED"]);
     let admin = app.login("admin@small.example").await;
     let kpis = r#"query($s: SubjectInput!) { kpis(subject: $s, period: "2026-03", keys: [COLLABORATION_SCORE]) { values { value } } }"#;
-    let body = call(
-        &app,
-        &admin,
-        kpis,
-        json!({ "s": { "kind": "REP", "id": rep_id } }),
-    )
-    .await;
+    let body = app
+        .call(
+            &admin,
+            kpis,
+            json!({ "s": { "kind": "REP", "id": rep_id } }),
+        )
+        .await;
     let value = body["data"]["kpis"]["values"][0]["value"]
         .as_str()
         .unwrap_or_default();
@@ -79,7 +66,7 @@ async fn a_rating_is_stored_once_edited_in_place_and_read_by_the_figures() {
         (json!({ "ratedOn": "2099-01-01" }), "ratedOn"),
         (json!({ "id": "not-an-id" }), "id"),
     ] {
-        let body = call(&app, &manager, &query, bad(changes)).await;
+        let body = app.call(&manager, &query, bad(changes)).await;
         assert_eq!(failure(&body), ("BAD_USER_INPUT", wanted), "{body}");
     }
     let rep = mint_token(
@@ -88,7 +75,7 @@ async fn a_rating_is_stored_once_edited_in_place_and_read_by_the_figures() {
         "REP",
     );
     assert_eq!(
-        error_code(&call(&app, &rep, &query, rating(5)).await),
+        error_code(&app.call(&rep, &query, rating(5)).await),
         "FORBIDDEN"
     );
 }
@@ -103,7 +90,7 @@ async fn expenses_market_sizes_surveys_and_evaluations_keep_their_rules() {
     let expense = put("putExpense", "ExpenseInput");
     let base = json!({ "id": Uuid::now_v7().to_string(), "amount": "120.50", "incurredOn": "2026-03-03",
                        "category": "MARKETING", "teamId": team });
-    let body = call(&app, &admin, &expense, json!({ "i": base })).await;
+    let body = app.call(&admin, &expense, json!({ "i": base })).await;
     assert_eq!(body["data"]["putExpense"]["status"], "CREATED", "{body}");
     for (changes, wanted) in [
         (json!({ "amount": "1.005" }), "amount"),
@@ -116,56 +103,65 @@ async fn expenses_market_sizes_surveys_and_evaluations_keep_their_rules() {
         for (key, value) in changes.as_object().unwrap() {
             input[key] = value.clone();
         }
-        let body = call(&app, &admin, &expense, json!({ "i": input })).await;
+        let body = app.call(&admin, &expense, json!({ "i": input })).await;
         assert_eq!(failure(&body), ("BAD_USER_INPUT", wanted), "{body}");
     }
 
     let market = put("putMarketSize", "MarketSizeInput");
     let size = json!({ "id": Uuid::now_v7().to_string(), "from": "2026-01-01", "to": "2026-12-31", "amount": "5000000" });
-    let body = call(&app, &admin, &market, json!({ "i": size })).await;
+    let body = app.call(&admin, &market, json!({ "i": size })).await;
     assert_eq!(body["data"]["putMarketSize"]["status"], "CREATED", "{body}");
     let mut twin = size.clone();
     twin["id"] = json!(Uuid::now_v7().to_string());
     assert_eq!(
-        error_code(&call(&app, &admin, &market, json!({ "i": twin })).await),
+        error_code(&app.call(&admin, &market, json!({ "i": twin })).await),
         "CONFLICT"
     );
     let mut reversed = size.clone();
     reversed["to"] = json!("2025-12-31");
-    let body = call(&app, &admin, &market, json!({ "i": reversed })).await;
+    let body = app.call(&admin, &market, json!({ "i": reversed })).await;
     assert_eq!(failure(&body), ("BAD_USER_INPUT", "to"), "{body}");
 
     let survey = put("putSurveyResponse", "SurveyResponseInput");
     let answer = json!({ "id": Uuid::now_v7().to_string(), "customerId": Uuid::now_v7().to_string(),
                          "repId": rep_id, "score": 4, "respondedAt": "2026-03-05T10:00:00Z" });
-    let body = call(&app, &admin, &survey, json!({ "i": answer })).await;
+    let body = app.call(&admin, &survey, json!({ "i": answer })).await;
     assert_eq!(failure(&body), ("BAD_USER_INPUT", "customerId"), "{body}");
 
     let evaluation = put("putEvaluation", "EvaluationInput");
     let review = json!({ "id": Uuid::now_v7().to_string(), "repId": rep_id, "period": "FY2026-Q1",
                          "strengths": "客户关系", "actions": "每周两次高质量拜访" });
     let manager = app.login("mgr@small.example").await;
-    let body = call(&app, &manager, &evaluation, json!({ "i": review })).await;
+    let body = app
+        .call(&manager, &evaluation, json!({ "i": review }))
+        .await;
     assert_eq!(body["data"]["putEvaluation"]["status"], "CREATED", "{body}");
-    let body = call(&app, &manager, &evaluation, json!({ "i": review })).await;
+    let body = app
+        .call(&manager, &evaluation, json!({ "i": review }))
+        .await;
     assert_eq!(
         body["data"]["putEvaluation"]["status"], "UNCHANGED",
         "{body}"
     );
     let mut long = review.clone();
     long["strengths"] = json!("x".repeat(5001));
-    let body = call(&app, &manager, &evaluation, json!({ "i": long })).await;
+    let body = app.call(&manager, &evaluation, json!({ "i": long })).await;
     assert_eq!(failure(&body), ("BAD_USER_INPUT", "strengths"), "{body}");
     let analyst = app.login("bi@small.example").await;
     assert_eq!(
-        error_code(&call(&app, &analyst, &evaluation, json!({ "i": review })).await),
+        error_code(
+            &app.call(&analyst, &evaluation, json!({ "i": review }))
+                .await
+        ),
         "FORBIDDEN"
     );
     assert_eq!(
-        error_code(&call(&app, &manager, &expense, json!({ "i": base })).await),
+        error_code(&app.call(&manager, &expense, json!({ "i": base })).await),
         "FORBIDDEN"
     );
-    let audit = call(&app, &admin, "{ auditLog { totalCount } }", json!({})).await;
+    let audit = app
+        .call(&admin, "{ auditLog { totalCount } }", json!({}))
+        .await;
     assert_eq!(
         audit["data"]["auditLog"]["totalCount"], 3,
         "bad input and replays wrote nothing: {audit}"

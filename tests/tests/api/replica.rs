@@ -5,18 +5,15 @@
 //! reads one's own write at once. Needs the PostgreSQL server binaries: ignored by
 //! default, run by `.ci/run`.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use attain_api::config::Config;
-use attain_api::startup::Application;
 use attain_core::import::{self, Dataset};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::cluster::Cluster;
-use crate::helpers::{TEST_SECRET, mint_token, small_org_json};
+use crate::helpers::{mint_token, small_org_json, start_server};
 
 const ORG_ACTIVITIES: &str = r#"{ kpis(subject: { kind: ORG }, period: "2026-03", keys: [ACTIVITIES]) { values { value } } }"#;
 
@@ -84,26 +81,13 @@ async fn queries_read_the_replica_and_writes_go_to_the_primary() {
     let replica_cluster = Cluster::replica_of(&primary_cluster);
     replica_cluster.start();
     let folder = tempfile::tempdir().unwrap();
-    let folder_text = folder.path().display().to_string();
-    let (primary_url, replica_url) = (primary_cluster.url(), replica_cluster.url());
-    let vars: BTreeMap<String, String> = [
-        ("DATABASE_URL", primary_url.as_str()),
-        ("DATABASE_READ_URL", replica_url.as_str()),
-        ("ATTAIN_PORT", "0"),
-        ("ATTAIN_JWT_SECRET", TEST_SECRET),
-        ("ATTAIN_DEMO", "false"),
-        ("ATTAIN_DATA_DIR", folder_text.as_str()),
-    ]
-    .iter()
-    .map(|(name, value)| (name.to_string(), value.to_string()))
-    .collect();
-    let config = Config::from_vars(vars).unwrap();
-    let application = Application::build(&config)
-        .await
-        .expect("the server starts");
-    let address = format!("http://127.0.0.1:{}", application.port());
-    let primary = application.services().db.clone();
-    tokio::spawn(application.run_until_stopped());
+    let replica_url = replica_cluster.url();
+    let (address, primary) = start_server(
+        &primary_cluster.url(),
+        folder.path(),
+        &[("DATABASE_READ_URL", replica_url.as_str())],
+    )
+    .await;
     let replica = Database::connect(replica_url.as_str()).await.unwrap();
     let report = import::import(
         &primary,
