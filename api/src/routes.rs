@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use crate::config::Limits;
 use crate::graphql::error::to_graphql;
-use crate::graphql::people::{People, PeopleLoader};
+use crate::graphql::people::{Members, MembersLoader, People, PeopleLoader};
 use crate::graphql::{AttainSchema, Reads, Services, sdl};
 use crate::limits::{self, RequestRate};
 use crate::metrics::Metrics;
@@ -272,9 +272,14 @@ async fn run(
                 db: services.reads_for(http).clone(),
                 principal: principal.clone(),
             };
+            let members = MembersLoader {
+                db: services.reads_for(http).clone(),
+                organization_id: principal.organization_id,
+            };
             request = request
                 .data(principal)
-                .data(People::new(people, tokio::spawn));
+                .data(People::new(people, tokio::spawn))
+                .data(Members::new(members, tokio::spawn));
         }
         Ok(None) => {}
         Err(CoreError::Unauthenticated) => {

@@ -383,3 +383,49 @@ pub async fn users(
         redacted,
     })
 }
+
+/// The teams the caller may see, by name: admins and analysts every one, managers their
+/// subtree, reps the team they are in now; partner clients none.
+pub async fn teams(db: &DatabaseConnection, principal: &Principal) -> CoreResult<Vec<team::Model>> {
+    let mut query =
+        team::Entity::find().filter(team::Column::OrganizationId.eq(principal.organization_id));
+    query = match principal.scope(Operation::ReadPeople) {
+        Scope::All { .. } => query,
+        Scope::Subtree { teams, .. } => query.filter(team::Column::Id.is_in(teams)),
+        Scope::Own { user_id } => {
+            let current = team_membership::Entity::find()
+                .select_only()
+                .column(team_membership::Column::TeamId)
+                .filter(team_membership::Column::OrganizationId.eq(principal.organization_id))
+                .filter(team_membership::Column::UserId.eq(user_id))
+                .filter(team_membership::Column::ValidTo.is_null())
+                .into_query();
+            query.filter(team::Column::Id.in_subquery(current))
+        }
+        Scope::OwnTeam { .. } | Scope::Pushed { .. } | Scope::Nothing => return Ok(Vec::new()),
+    };
+    Ok(query
+        .order_by_asc(team::Column::Name)
+        .order_by_asc(team::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// The people in each of `teams` now (open memberships), in one statement; whom the
+/// caller may see of them is the people rule's to say.
+pub async fn current_members(
+    db: &DatabaseConnection,
+    organization_id: Uuid,
+    teams: &[Uuid],
+) -> CoreResult<Vec<(Uuid, Uuid)>> {
+    Ok(team_membership::Entity::find()
+        .select_only()
+        .column(team_membership::Column::TeamId)
+        .column(team_membership::Column::UserId)
+        .filter(team_membership::Column::OrganizationId.eq(organization_id))
+        .filter(team_membership::Column::TeamId.is_in(teams.iter().copied()))
+        .filter(team_membership::Column::ValidTo.is_null())
+        .into_tuple()
+        .all(db)
+        .await?)
+}

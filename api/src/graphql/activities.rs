@@ -58,7 +58,7 @@ pub(super) fn instant(micros: i64) -> DateTime {
 }
 
 impl Activity {
-    fn of(row: activity::Model, redacted: bool) -> Activity {
+    pub(super) fn of(row: activity::Model, redacted: bool) -> Activity {
         Activity {
             id: id(row.id),
             client_ref: id(row.client_ref),

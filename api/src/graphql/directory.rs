@@ -1,7 +1,7 @@
 //! The directory: listing users, and the admin's writes to users, teams and memberships.
 
 use async_graphql::connection::Connection;
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Object, SimpleObject};
 use attain_core::CoreError;
 use attain_core::directory::{self, Invitation};
 use attain_entity::{team, team_membership};
@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::activities::{instant, writer};
 use super::error::{GqlResult, principal, to_graphql};
 use super::paging::{Page, TotalCount};
+use super::people::{Person, members};
 use super::scalars::{DateTime, id};
 use super::types::User;
 use super::{Services, reads};
@@ -39,6 +40,7 @@ pub struct UserInvitation {
 
 /// A team of the tree.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct Team {
     pub id: ID,
     pub name: String,
@@ -54,6 +56,15 @@ impl From<team::Model> for Team {
             parent_id: row.parent_id.map(id),
             created_at: instant(row.created_at),
         }
+    }
+}
+
+#[ComplexObject]
+impl Team {
+    /// The people in the team now whom the caller may see (the people rule: managers
+    /// their subtree, reps themselves, analysts without emails).
+    async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Person>> {
+        members(ctx, &self.id).await
     }
 }
 
@@ -98,6 +109,29 @@ pub struct DirectoryQuery;
 
 #[Object]
 impl DirectoryQuery {
+    /// The teams the caller may see, by name: admins and analysts all, managers their
+    /// subtree, reps their current team.
+    #[graphql(complexity = "super::insights::page_cost(first, child_complexity)")]
+    async fn teams(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Team, TotalCount>> {
+        let principal = principal(ctx)?;
+        let page = Page::parse(first, after.as_deref()).gql()?;
+        let teams = directory::teams(reads(ctx), principal).await.gql()?;
+        let total = teams.len();
+        Ok(page.connection(
+            teams
+                .into_iter()
+                .skip(page.offset)
+                .take(page.limit)
+                .map(Team::from),
+            total,
+        ))
+    }
+
     /// The users the caller may see, by name: admins and analysts all (analysts without
     /// emails), managers the people ever in their subtree, reps themselves.
     #[graphql(complexity = "super::insights::page_cost(first, child_complexity)")]

@@ -4,18 +4,24 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use async_graphql::connection::Connection;
 use async_graphql::dataloader::{DataLoader, Loader};
-use async_graphql::{Context, ID, SimpleObject};
+use async_graphql::{ComplexObject, Context, ID, SimpleObject};
 use attain_core::CoreError;
 use attain_core::access::Principal;
-use attain_core::people;
+use attain_core::activities::{self, ActivityFilter};
+use attain_core::{directory, people};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use super::error::to_graphql;
+use super::activities::Activity;
+use super::error::{GqlResult, principal, to_graphql};
+use super::paging::{Page, TotalCount};
+use super::reads;
 
 /// A person as the caller may see them.
 #[derive(SimpleObject, Clone)]
+#[graphql(complex)]
 pub struct Person {
     pub id: ID,
     pub display_name: String,
@@ -68,11 +74,95 @@ pub(super) async fn person(
     let Some(loader) = ctx.data_opt::<People>() else {
         return Ok(None);
     };
-    loader
-        .load_one(user_id)
+    loader.load_one(user_id).await.map_err(unshare)
+}
+
+#[ComplexObject]
+impl Person {
+    /// Their activities, newest first, as the caller may see them (the activity feed's
+    /// rule: reps their own, managers their subtree's, analysts without notes).
+    #[graphql(complexity = "super::insights::page_cost(first, child_complexity)")]
+    async fn activities(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<String, Activity, TotalCount>> {
+        let principal = principal(ctx)?;
+        let page = Page::parse(first, after.as_deref()).gql()?;
+        let filter = ActivityFilter {
+            rep_id: Uuid::parse_str(&self.id).ok(),
+            ..ActivityFilter::default()
+        };
+        let (total, rows, redacted) = activities::feed(
+            reads(ctx),
+            principal,
+            &filter,
+            page.offset as u64,
+            page.limit as u64,
+        )
         .await
-        .map_err(|error| match Arc::try_unwrap(error) {
-            Ok(error) => to_graphql(error),
-            Err(shared) => to_graphql(CoreError::Internal(anyhow::anyhow!("{shared}"))),
-        })
+        .gql()?;
+        Ok(page.connection(
+            rows.into_iter().map(|row| Activity::of(row, redacted)),
+            usize::try_from(total).unwrap_or(usize::MAX),
+        ))
+    }
+}
+
+/// Loads the people in teams now, for one organization.
+pub struct MembersLoader {
+    pub db: DatabaseConnection,
+    pub organization_id: Uuid,
+}
+
+impl Loader<Uuid> for MembersLoader {
+    type Value = Vec<Uuid>;
+    type Error = Arc<CoreError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<Uuid>>, Self::Error> {
+        let pairs = directory::current_members(&self.db, self.organization_id, keys)
+            .await
+            .map_err(Arc::new)?;
+        let mut members: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        for (team, user) in pairs {
+            members.entry(team).or_default().push(user);
+        }
+        Ok(members)
+    }
+}
+
+/// A request's loader of team members.
+pub type Members = DataLoader<MembersLoader>;
+
+/// The people in a team now whom the caller may see, by name.
+pub(super) async fn members(ctx: &Context<'_>, team: &ID) -> async_graphql::Result<Vec<Person>> {
+    let (Ok(team), Some(loader), Some(people)) = (
+        Uuid::parse_str(team),
+        ctx.data_opt::<Members>(),
+        ctx.data_opt::<People>(),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let ids = loader
+        .load_one(team)
+        .await
+        .map_err(unshare)?
+        .unwrap_or_default();
+    let mut found: Vec<Person> = people
+        .load_many(ids)
+        .await
+        .map_err(unshare)?
+        .into_values()
+        .collect();
+    found.sort_by(|a, b| (&a.display_name, &a.id.0).cmp(&(&b.display_name, &b.id.0)));
+    Ok(found)
+}
+
+/// A loader's shared error as a GraphQL error.
+fn unshare(error: Arc<CoreError>) -> async_graphql::Error {
+    match Arc::try_unwrap(error) {
+        Ok(error) => to_graphql(error),
+        Err(shared) => to_graphql(CoreError::Internal(anyhow::anyhow!("{shared}"))),
+    }
 }

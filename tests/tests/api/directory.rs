@@ -258,3 +258,52 @@ async fn users_lists_the_people_each_caller_may_see() {
         .collect();
     assert_eq!(names, ["Manager", "Rep One", "Rep Two"], "{manager}");
 }
+
+#[tokio::test]
+async fn team_members_and_their_activities_follow_the_callers_access() {
+    let app = spawn_app().await;
+    let report = app.small_org().await;
+    let token = |user: &str, role: &str| {
+        mint_token(
+            report.organization_id,
+            report.id("users", user).unwrap(),
+            role,
+        )
+    };
+    let rep = token("rep-1", "REP");
+    let input = json!({ "i": { "clientRef": Uuid::now_v7().to_string(), "kind": "VISIT",
+                               "occurredAt": "2026-03-10T09:00:00Z", "notes": "met the buyer" } });
+    app.call(
+        &rep,
+        "mutation($i: ActivityInput!) { logActivity(input: $i) { status } }",
+        input,
+    )
+    .await;
+    let query = "{ teams { totalCount nodes { name members { displayName email
+                   activities(first: 5) { totalCount nodes { notes } } } } } }";
+    let members = |body: &Value| body["data"]["teams"]["nodes"][0]["members"].clone();
+
+    let admin = app.call(&token("adm", "ADMIN"), query, json!({})).await;
+    assert_eq!(admin["data"]["teams"]["totalCount"], 1, "{admin}");
+    let seen = members(&admin);
+    assert_eq!(seen[0]["email"], "rep1@small.example", "{admin}");
+    assert_eq!(seen[0]["activities"]["nodes"][0]["notes"], "met the buyer");
+    assert_eq!(seen[1]["displayName"], "Rep Two");
+    assert_eq!(seen[1]["activities"]["totalCount"], 0);
+
+    let analyst = app.call(&token("ana", "ANALYST"), query, json!({})).await;
+    let seen = members(&analyst);
+    assert_eq!(seen.as_array().unwrap().len(), 2, "{analyst}");
+    assert_eq!(seen[0]["email"], Value::Null);
+    assert_eq!(seen[0]["activities"]["totalCount"], 1);
+    assert_eq!(seen[0]["activities"]["nodes"][0]["notes"], Value::Null);
+
+    // A rep sees their team, themselves in it, and not their peer.
+    let own = app.call(&rep, query, json!({})).await;
+    let seen = members(&own);
+    assert_eq!(seen.as_array().unwrap().len(), 1, "{own}");
+    assert_eq!(seen[0]["displayName"], "Rep One");
+
+    let manager = app.call(&token("mgr", "MANAGER"), query, json!({})).await;
+    assert_eq!(members(&manager).as_array().unwrap().len(), 2, "{manager}");
+}
