@@ -58,7 +58,7 @@ pub(super) fn instant(micros: i64) -> DateTime {
 }
 
 impl Activity {
-    pub(super) fn of(row: activity::Model, redacted: bool) -> Activity {
+    fn of(row: activity::Model, redacted: bool) -> Activity {
         Activity {
             id: id(row.id),
             client_ref: id(row.client_ref),
@@ -368,6 +368,30 @@ impl From<audit_log::Model> for AuditEntry {
     }
 }
 
+/// A page of the activity feed under `filter`, as the caller may read it.
+pub(super) async fn feed_page(
+    ctx: &Context<'_>,
+    filter: &ActivityFilter,
+    first: Option<i32>,
+    after: Option<String>,
+) -> async_graphql::Result<Connection<String, Activity, TotalCount>> {
+    let principal = principal(ctx)?;
+    let page = Page::parse(first, after.as_deref()).gql()?;
+    let (total, rows, redacted) = activities::feed(
+        reads(ctx),
+        principal,
+        filter,
+        page.offset as u64,
+        page.limit as u64,
+    )
+    .await
+    .gql()?;
+    Ok(page.connection(
+        rows.into_iter().map(|row| Activity::of(row, redacted)),
+        usize::try_from(total).unwrap_or(usize::MAX),
+    ))
+}
+
 #[derive(Default)]
 pub struct ActivityQuery;
 
@@ -383,8 +407,6 @@ impl ActivityQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Activity, TotalCount>> {
-        let principal = principal(ctx)?;
-        let page = Page::parse(first, after.as_deref()).gql()?;
         let filter = filter.unwrap_or_default();
         let filter = ActivityFilter {
             rep_id: optional_uuid("filter.repId", filter.rep_id.as_ref()).gql()?,
@@ -394,19 +416,7 @@ impl ActivityQuery {
             customer_id: optional_uuid("filter.customerId", filter.customer_id.as_ref()).gql()?,
             deal_id: optional_uuid("filter.dealId", filter.deal_id.as_ref()).gql()?,
         };
-        let (total, rows, redacted) = activities::feed(
-            reads(ctx),
-            principal,
-            &filter,
-            page.offset as u64,
-            page.limit as u64,
-        )
-        .await
-        .gql()?;
-        Ok(page.connection(
-            rows.into_iter().map(|row| Activity::of(row, redacted)),
-            usize::try_from(total).unwrap_or(usize::MAX),
-        ))
+        feed_page(ctx, &filter, first, after).await
     }
 
     /// The audit log, newest first (admins only), optionally of one entity type

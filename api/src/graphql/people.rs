@@ -9,15 +9,14 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{ComplexObject, Context, ID, SimpleObject};
 use attain_core::CoreError;
 use attain_core::access::Principal;
-use attain_core::activities::{self, ActivityFilter};
+use attain_core::activities::ActivityFilter;
 use attain_core::{directory, people};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use super::activities::Activity;
-use super::error::{GqlResult, principal, to_graphql};
-use super::paging::{Page, TotalCount};
-use super::reads;
+use super::activities::{Activity, feed_page};
+use super::error::to_graphql;
+use super::paging::TotalCount;
 
 /// A person as the caller may see them.
 #[derive(SimpleObject, Clone)]
@@ -88,25 +87,13 @@ impl Person {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Connection<String, Activity, TotalCount>> {
-        let principal = principal(ctx)?;
-        let page = Page::parse(first, after.as_deref()).gql()?;
+        let rep =
+            Uuid::parse_str(&self.id).map_err(|_| to_graphql(CoreError::NotFound("person")))?;
         let filter = ActivityFilter {
-            rep_id: Uuid::parse_str(&self.id).ok(),
+            rep_id: Some(rep),
             ..ActivityFilter::default()
         };
-        let (total, rows, redacted) = activities::feed(
-            reads(ctx),
-            principal,
-            &filter,
-            page.offset as u64,
-            page.limit as u64,
-        )
-        .await
-        .gql()?;
-        Ok(page.connection(
-            rows.into_iter().map(|row| Activity::of(row, redacted)),
-            usize::try_from(total).unwrap_or(usize::MAX),
-        ))
+        feed_page(ctx, &filter, first, after).await
     }
 }
 
