@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, Value};
 use uuid::Uuid;
 
-use crate::access::{Principal, Role};
+use crate::access::{Operation, Principal, Scope};
 use crate::error::{CoreError, CoreResult};
 use crate::figures::authorize;
 use crate::kpi::queries::{self, Attribute, Group, Grouping, Inputs, Range};
@@ -87,7 +87,12 @@ pub async fn breakdown(
     as_of: DateTime<Utc>,
 ) -> CoreResult<Breakdown> {
     authorize(db, principal, subject).await?;
-    if by == By::Rep && principal.role == Role::Rep && subject != Subject::Rep(principal.id) {
+    // Rep groups are rep figures: a caller who may read only their own sees only them.
+    let own_only = matches!(
+        principal.scope(Operation::ReadRepFigures),
+        Scope::Own { .. }
+    );
+    if by == By::Rep && own_only && subject != Subject::Rep(principal.id) {
         return Err(CoreError::Forbidden);
     }
     let settings = Settings::load(db, principal.organization_id).await?;

@@ -18,6 +18,7 @@ use crate::audit::{self, Writer};
 use crate::error::{CoreError, CoreResult};
 use crate::identity::{hash_password, normalize_email};
 use crate::people::relation;
+use crate::records::subtree_members;
 use crate::rules::{self, NAME_LIMIT};
 use crate::time::now_micros;
 
@@ -348,12 +349,7 @@ pub async fn users(
             query
         }
         Scope::Subtree { user_id, teams } => {
-            let members = team_membership::Entity::find()
-                .select_only()
-                .column(team_membership::Column::UserId)
-                .filter(team_membership::Column::OrganizationId.eq(principal.organization_id))
-                .filter(team_membership::Column::TeamId.is_in(teams))
-                .into_query();
+            let members = subtree_members(principal.organization_id, teams);
             query.filter(
                 Condition::any()
                     .add(user::Column::Id.eq(user_id))

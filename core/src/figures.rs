@@ -9,13 +9,14 @@ use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Statement, Value};
 use uuid::Uuid;
 
-use crate::access::{Decision, Operation, Principal, Relation, Role, decide};
+use crate::access::{Decision, Operation, Principal, Relation, Role};
 use crate::error::{CoreError, CoreResult};
 use crate::kpi::{self, Direction, Facts, KpiKey, Subject, TeamTree};
 use crate::organization::Settings;
 use crate::peers::{
     RepFigures, display_names, members_at_end, rep_figures, rep_scheme, teams_at_end,
 };
+use crate::people::relation;
 use crate::period::{Period, Window};
 use crate::scorecard::{self, Scorecard, Standing};
 
@@ -83,73 +84,47 @@ pub async fn authorize(
     principal: &Principal,
     subject: Subject,
 ) -> CoreResult<Decision> {
+    let relation = subject_relation(db, principal, subject).await?;
+    match subject {
+        Subject::Rep(_) => principal.authorize(Operation::ReadRepFigures, relation, "rep"),
+        Subject::Team(_) => principal.authorize(Operation::ReadTeamFigures, relation, "team"),
+        Subject::Org => principal.authorize(Operation::ReadTeamFigures, relation, "organization"),
+    }
+}
+
+/// How a subject relates to the caller: a rep as a person (themselves, ever in the
+/// manager's subtree, or not), a team by the manager's subtree or the rep's team now, the
+/// organization as anything else. A missing rep or team is `NOT_FOUND`.
+pub(crate) async fn subject_relation(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    subject: Subject,
+) -> CoreResult<Relation> {
     match subject {
         Subject::Rep(rep) => {
             user::Entity::find_by_id((principal.organization_id, rep))
                 .one(db)
                 .await?
                 .ok_or(CoreError::NotFound("rep"))?;
-            let relation = if rep == principal.id && principal.role != Role::Partner {
-                Relation::Own
-            } else if !principal.subtree.is_empty() && ever_in(db, principal, rep).await? {
-                Relation::Subtree
-            } else {
-                Relation::Other
-            };
-            principal.authorize(Operation::ReadRepFigures, relation, "rep")
+            relation(db, principal, rep).await
         }
         Subject::Team(team) => {
             team::Entity::find_by_id((principal.organization_id, team))
                 .one(db)
                 .await?
                 .ok_or(CoreError::NotFound("team"))?;
-            let sees_all = decide(principal.role, Operation::ReadTeamFigures, Relation::Other)
-                != Decision::Deny;
-            let relation = if sees_all {
-                Relation::Other
-            } else if principal.subtree.contains(&team) {
+            Ok(if principal.subtree.contains(&team) {
                 Relation::Subtree
-            } else if current_team(db, principal.organization_id, principal.id).await? == Some(team)
+            } else if principal.role == Role::Rep
+                && current_team(db, principal.organization_id, principal.id).await? == Some(team)
             {
                 Relation::OwnTeam
             } else {
                 Relation::Other
-            };
-            principal.authorize(Operation::ReadTeamFigures, relation, "team")
+            })
         }
-        Subject::Org => {
-            principal.authorize(Operation::ReadTeamFigures, Relation::Other, "organization")
-        }
+        Subject::Org => Ok(Relation::Other),
     }
-}
-
-/// Whether the rep has ever been a member of a team in the manager's subtree.
-async fn ever_in(db: &DatabaseConnection, principal: &Principal, rep: Uuid) -> CoreResult<bool> {
-    let mut values = vec![Value::from(principal.organization_id), Value::from(rep)];
-    let placeholders: Vec<String> = principal
-        .subtree
-        .iter()
-        .map(|team| {
-            values.push(Value::from(*team));
-            format!("${}", values.len())
-        })
-        .collect();
-    let sql = format!(
-        "SELECT COUNT(*) AS n FROM team_memberships WHERE organization_id = $1 AND user_id = $2 AND team_id IN ({})",
-        placeholders.join(", ")
-    );
-    let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            db.get_database_backend(),
-            sql,
-            values,
-        ))
-        .await?;
-    Ok(row
-        .map(|row| row.try_get::<i64>("", "n"))
-        .transpose()?
-        .unwrap_or(0)
-        > 0)
 }
 
 /// The team a user is in now.

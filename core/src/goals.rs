@@ -3,7 +3,7 @@
 //! (weights summing to exactly 100), set by admins.
 
 use attain_entity::enums::{AppliesTo, AuditAction, SubjectKind};
-use attain_entity::{scheme_item, scorecard_scheme, target, team, user};
+use attain_entity::{scheme_item, scorecard_scheme, target};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sea_orm::{
@@ -12,14 +12,14 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::access::{Operation, Principal, Relation};
+use crate::access::{Operation, Relation};
 use crate::audit::{self, Writer};
 use crate::error::{CoreError, CoreResult};
+use crate::figures::subject_relation;
 use crate::import::bonus_tiers_json;
 use crate::import::dataset::BonusTierRecord;
 use crate::kpi::{KpiKey, Subject};
 use crate::organization::Settings;
-use crate::people::relation;
 use crate::period::Period;
 use crate::rules::{self, NAME_LIMIT};
 use crate::time::now_micros;
@@ -39,35 +39,6 @@ pub struct TargetInput {
     pub floor: Option<Decimal>,
 }
 
-/// How a target's subject relates to the caller; `NOT_FOUND` for a missing rep or team.
-async fn relation_to(
-    db: &DatabaseConnection,
-    principal: &Principal,
-    subject: Subject,
-) -> CoreResult<Relation> {
-    Ok(match subject {
-        Subject::Rep(rep) => {
-            user::Entity::find_by_id((principal.organization_id, rep))
-                .one(db)
-                .await?
-                .ok_or(CoreError::NotFound("rep"))?;
-            relation(db, principal, rep).await?
-        }
-        Subject::Team(id) => {
-            team::Entity::find_by_id((principal.organization_id, id))
-                .one(db)
-                .await?
-                .ok_or(CoreError::NotFound("team"))?;
-            if principal.subtree.contains(&id) {
-                Relation::Subtree
-            } else {
-                Relation::Other
-            }
-        }
-        Subject::Org => Relation::Other,
-    })
-}
-
 fn value(value: Decimal, field: &str) -> CoreResult<Decimal> {
     if value < Decimal::ZERO || value > Decimal::from(VALUE_LIMIT) {
         return Err(CoreError::bad_input(field, "must be 0 to 10^12"));
@@ -83,7 +54,7 @@ pub async fn set_target(
     input: TargetInput,
 ) -> CoreResult<(target::Model, bool)> {
     let principal = writer.principal;
-    let relation = relation_to(db, principal, input.subject).await?;
+    let relation = subject_relation(db, principal, input.subject).await?;
     principal.authorize(Operation::ReadTargets, relation, "subject")?;
     principal.authorize(Operation::WriteTargets, relation, "target")?;
     let settings = Settings::load(db, principal.organization_id).await?;
