@@ -3,7 +3,6 @@
 //! with the bearer token and access rules of the GraphQL API. The figures come from the
 //! same grouped statements as `kpiTable`; the text is written and sent in chunks.
 
-use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use attain_core::CoreError;
@@ -17,7 +16,7 @@ use serde::Deserialize;
 use std::time::Instant;
 
 use crate::graphql::Services;
-use crate::routes::{Guard, server_error};
+use crate::routes::{Guard, authenticate, count_request, server_error, status_of};
 
 /// Rows written per chunk of the response.
 const CHUNK_ROWS: usize = 200;
@@ -107,43 +106,23 @@ impl ExportQuery {
 
 /// Mounts the export routes.
 pub fn configure(config: &mut web::ServiceConfig) {
-    config
-        .route("/export/kpis.csv", web::get().to(kpis_csv))
-        .route("/export/scorecards.csv", web::get().to(scorecards_csv));
+    config.route("/export/{file}", web::get().to(export_file));
 }
 
-async fn kpis_csv(
+/// `kpis.csv` or `scorecards.csv`; any other name is not found.
+async fn export_file(
     services: web::Data<Services>,
     guard: web::Data<Guard>,
     http: HttpRequest,
+    file: web::Path<String>,
     query: Option<web::Query<ExportQuery>>,
 ) -> HttpResponse {
-    export(
-        &services,
-        &guard,
-        &http,
-        query,
-        "export kpis.csv",
-        kpi_lines,
-    )
-    .await
-}
-
-async fn scorecards_csv(
-    services: web::Data<Services>,
-    guard: web::Data<Guard>,
-    http: HttpRequest,
-    query: Option<web::Query<ExportQuery>>,
-) -> HttpResponse {
-    export(
-        &services,
-        &guard,
-        &http,
-        query,
-        "export scorecards.csv",
-        scorecard_lines,
-    )
-    .await
+    let lines: Lines = match file.as_str() {
+        "kpis.csv" => kpi_lines,
+        "scorecards.csv" => scorecard_lines,
+        _ => return HttpResponse::NotFound().finish(),
+    };
+    export(&services, &guard, &http, query, &file, lines).await
 }
 
 /// The lines of a file: its header, then the lines of each row.
@@ -155,24 +134,28 @@ async fn export(
     guard: &Guard,
     http: &HttpRequest,
     query: Option<web::Query<ExportQuery>>,
-    operation: &str,
+    file: &str,
     lines: Lines,
 ) -> HttpResponse {
     let started = Instant::now();
     let answer = table_for(services, guard, http, query).await;
-    let (status, code) = match &answer {
-        Ok(_) => (StatusCode::OK, None),
-        Err(error) => (status_of(error), Some(error.code().to_owned())),
-    };
-    guard
-        .metrics
-        .observe(operation, started.elapsed().as_secs_f64(), code.as_slice());
+    let code = answer.as_ref().err().map(|error| error.code().to_owned());
+    guard.metrics.observe(
+        &format!("export_{}", file.trim_end_matches(".csv")),
+        started.elapsed().as_secs_f64(),
+        code.as_slice(),
+    );
     let (asked, label, rows) = match answer {
         Ok(found) => found,
         Err(error) => {
-            return HttpResponse::build(status).json(async_graphql::Response::from_errors(vec![
-                server_error(error),
-            ]));
+            let (status, retry_after) = status_of(&error);
+            let mut refused = HttpResponse::build(status);
+            if let Some(seconds) = retry_after {
+                refused.insert_header((header::RETRY_AFTER, seconds));
+            }
+            return refused.json(async_graphql::Response::from_errors(vec![server_error(
+                error,
+            )]));
         }
     };
     let header = lines(&asked, None, &label);
@@ -189,10 +172,7 @@ async fn export(
         .content_type("text/csv; charset=utf-8")
         .insert_header((
             header::CONTENT_DISPOSITION,
-            format!(
-                "attachment; filename=\"{}\"",
-                operation.trim_start_matches("export ")
-            ),
+            format!("attachment; filename=\"{file}\""),
         ))
         .streaming(body)
 }
@@ -204,15 +184,8 @@ async fn table_for(
     http: &HttpRequest,
     query: Option<web::Query<ExportQuery>>,
 ) -> Result<(Asked, String, Vec<TableRow>), CoreError> {
-    let authorization = http
-        .headers()
-        .get(header::AUTHORIZATION)
-        .map(|value| value.to_str().unwrap_or("invalid"));
-    let address = http.peer_addr().map(|address| address.ip().to_string());
-    guard.rate.check(authorization, address.as_deref()).await?;
-    let principal = services
-        .tokens
-        .authenticate(&services.db, authorization)
+    count_request(guard, http).await?;
+    let principal = authenticate(services, http)
         .await?
         .ok_or(CoreError::Unauthenticated)?;
     let query = query.ok_or_else(|| CoreError::bad_input("period", "required"))?;
@@ -227,18 +200,6 @@ async fn table_for(
     )
     .await?;
     Ok((asked, window.period.label(), rows))
-}
-
-fn status_of(error: &CoreError) -> StatusCode {
-    match error {
-        CoreError::Unauthenticated => StatusCode::UNAUTHORIZED,
-        CoreError::Forbidden => StatusCode::FORBIDDEN,
-        CoreError::NotFound(_) => StatusCode::NOT_FOUND,
-        CoreError::BadUserInput { .. } => StatusCode::BAD_REQUEST,
-        CoreError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-        CoreError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    }
 }
 
 /// CSV text of some records; the first chunk starts with a byte order mark, which tells

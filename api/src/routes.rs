@@ -10,6 +10,7 @@ use async_graphql::ServerError;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use attain_core::CoreError;
+use attain_core::access::Principal;
 use attain_core::db;
 use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
@@ -236,37 +237,17 @@ async fn run(
     http: &HttpRequest,
     mut request: async_graphql::Request,
 ) -> Answer {
-    let authorization = http
-        .headers()
-        .get(header::AUTHORIZATION)
-        .map(|value| value.to_str().unwrap_or("invalid"));
-    let address = http.peer_addr().map(|address| address.ip().to_string());
-    match guard.rate.check(authorization, address.as_deref()).await {
-        Ok(()) => {}
-        Err(CoreError::RateLimited) => {
-            return (
-                StatusCode::TOO_MANY_REQUESTS,
-                Some("60"),
-                failure(CoreError::RateLimited),
-            );
-        }
-        Err(CoreError::Unavailable) => {
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Some("5"),
-                failure(CoreError::Unavailable),
-            );
-        }
-        Err(error) => return (StatusCode::INTERNAL_SERVER_ERROR, None, failure(error)),
+    let refuse = |error: CoreError| {
+        let (status, retry_after) = status_of(&error);
+        (status, retry_after, failure(error))
+    };
+    if let Err(error) = count_request(guard, http).await {
+        return refuse(error);
     }
     if let Err(error) = limits::check_shape(&request, &guard.limits) {
         return (StatusCode::OK, None, failure(error));
     }
-    match services
-        .tokens
-        .authenticate(&services.db, authorization)
-        .await
-    {
+    match authenticate(services, http).await {
         Ok(Some(principal)) => {
             let people = PeopleLoader {
                 db: services.reads_for(http).clone(),
@@ -282,14 +263,7 @@ async fn run(
                 .data(Members::new(members, tokio::spawn));
         }
         Ok(None) => {}
-        Err(CoreError::Unauthenticated) => {
-            return (
-                StatusCode::UNAUTHORIZED,
-                None,
-                failure(CoreError::Unauthenticated),
-            );
-        }
-        Err(error) => return (StatusCode::SERVICE_UNAVAILABLE, Some("5"), failure(error)),
+        Err(error) => return refuse(error),
     }
     let request_id = request_id(http);
     request = request
@@ -346,6 +320,47 @@ async fn run(
         return (StatusCode::SERVICE_UNAVAILABLE, Some("5"), response);
     }
     (StatusCode::OK, None, response)
+}
+
+/// The request's `Authorization` header (an unreadable one as `invalid`).
+fn authorization(http: &HttpRequest) -> Option<&str> {
+    http.headers()
+        .get(header::AUTHORIZATION)
+        .map(|value| value.to_str().unwrap_or("invalid"))
+}
+
+/// Counts the request against its caller's rate: its token, or its client address.
+pub(crate) async fn count_request(guard: &Guard, http: &HttpRequest) -> Result<(), CoreError> {
+    let address = http.peer_addr().map(|address| address.ip().to_string());
+    guard
+        .rate
+        .check(authorization(http), address.as_deref())
+        .await
+}
+
+/// The caller the request's token names, as the database says it is now; none without a
+/// token.
+pub(crate) async fn authenticate(
+    services: &Services,
+    http: &HttpRequest,
+) -> Result<Option<Principal>, CoreError> {
+    services
+        .tokens
+        .authenticate(&services.db, authorization(http))
+        .await
+}
+
+/// The HTTP status of a request-level error, and the `Retry-After` it carries.
+pub(crate) fn status_of(error: &CoreError) -> (StatusCode, Option<&'static str>) {
+    match error {
+        CoreError::Unauthenticated => (StatusCode::UNAUTHORIZED, None),
+        CoreError::Forbidden => (StatusCode::FORBIDDEN, None),
+        CoreError::NotFound(_) => (StatusCode::NOT_FOUND, None),
+        CoreError::BadUserInput { .. } => (StatusCode::BAD_REQUEST, None),
+        CoreError::RateLimited => (StatusCode::TOO_MANY_REQUESTS, Some("60")),
+        CoreError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, Some("5")),
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, None),
+    }
 }
 
 fn errors_response(errors: Vec<ServerError>) -> HttpResponse {
