@@ -2,6 +2,7 @@
 //! [`Scope`] of subjects, run only for the families the asked KPIs need.
 
 use std::collections::{BTreeSet, HashMap};
+use std::hash::Hash;
 
 use anyhow::Context as _;
 use chrono::NaiveDate;
@@ -103,9 +104,8 @@ pub async fn facts<C: ConnectionTrait>(
     context: &Inputs<'_>,
     families: &BTreeSet<Family>,
 ) -> CoreResult<HashMap<Uuid, Facts>> {
-    let mut facts: HashMap<Uuid, Facts> = HashMap::new();
     if scope.is_empty() {
-        return Ok(facts);
+        return Ok(HashMap::new());
     }
     let work: Vec<(Family, Sql)> = families
         .iter()
@@ -115,16 +115,29 @@ pub async fn facts<C: ConnectionTrait>(
                 .map(|statement| (*family, statement))
         })
         .collect();
+    collect(db, work, context, |row| {
+        Ok(row.try_get::<Uuid>("", "subject").context("subject")?)
+    })
+    .await
+}
+
+/// Runs the statements, a few at a time on their own connections (they are
+/// independent), and adds each row to the facts of the key `key_of` reads from it.
+async fn collect<C: ConnectionTrait, K: Eq + Hash>(
+    db: &C,
+    work: Vec<(Family, Sql)>,
+    context: &Inputs<'_>,
+    key_of: impl Fn(&QueryResult) -> CoreResult<K>,
+) -> CoreResult<HashMap<K, Facts>> {
+    let mut facts: HashMap<K, Facts> = HashMap::new();
     let runs = work
         .into_iter()
         .map(|(family, statement)| run(db, family, statement));
-    // The statements are independent: a few at a time on their own connections.
     let mut answers = stream::iter(runs).buffer_unordered(CONCURRENT_STATEMENTS);
     while let Some(answer) = answers.next().await {
         let (family, rows) = answer?;
         for row in rows {
-            let subject: Uuid = row.try_get("", "subject").context("subject")?;
-            apply(family, &row, facts.entry(subject).or_default())?;
+            apply(family, &row, facts.entry(key_of(&row)?).or_default())?;
         }
     }
     let days = context.windows.current.days();
@@ -329,37 +342,22 @@ pub async fn grouped_facts<C: ConnectionTrait>(
     families: &BTreeSet<Family>,
     grouping: &Grouping,
 ) -> CoreResult<HashMap<Option<Group>, Facts>> {
-    let mut facts: HashMap<Option<Group>, Facts> = HashMap::new();
     let work: Vec<(Family, Sql)> = families
         .iter()
         .filter_map(|family| {
             grouped_statement(*family, scope, context, grouping).map(|sql| (*family, sql))
         })
         .collect();
-    let runs = work
-        .into_iter()
-        .map(|(family, statement)| run(db, family, statement));
-    let mut answers = stream::iter(runs).buffer_unordered(CONCURRENT_STATEMENTS);
-    while let Some(answer) = answers.next().await {
-        let (family, rows) = answer?;
-        for row in rows {
-            let group = match grouping {
-                Grouping::Attribute(_) => {
-                    row.try_get::<Option<String>>("", "grp")?.map(Group::Text)
-                }
-                Grouping::Owner | Grouping::Memberships(_) => {
-                    row.try_get::<Option<Uuid>>("", "grp")?.map(Group::Id)
-                }
-                Grouping::Ranges(_) => row.try_get::<Option<i64>>("", "grp")?.map(Group::Number),
-            };
-            apply(family, &row, facts.entry(group).or_default())?;
-        }
-    }
-    let days = context.windows.current.days();
-    for entry in facts.values_mut() {
-        entry.days = days;
-    }
-    Ok(facts)
+    collect(db, work, context, |row| {
+        Ok(match grouping {
+            Grouping::Attribute(_) => row.try_get::<Option<String>>("", "grp")?.map(Group::Text),
+            Grouping::Owner | Grouping::Memberships(_) => {
+                row.try_get::<Option<Uuid>>("", "grp")?.map(Group::Id)
+            }
+            Grouping::Ranges(_) => row.try_get::<Option<i64>>("", "grp")?.map(Group::Number),
+        })
+    })
+    .await
 }
 
 /// One family's aggregates over the scope's records, grouped by `grouping` in a `grp`
