@@ -38,6 +38,7 @@ async fn put<E>(
     transaction: DatabaseTransaction,
     writer: &Writer<'_>,
     entity: &str,
+    fields: &[&str],
     id: Uuid,
     model: E::Model,
 ) -> CoreResult<Outcome>
@@ -68,14 +69,14 @@ where
         Outcome::Created => AuditAction::Create,
         _ => AuditAction::Update,
     };
-    audit::record(&transaction, writer, action, entity, id, &["*"]).await?;
+    audit::record(&transaction, writer, action, entity, id, fields).await?;
     transaction.commit().await?;
     Ok(outcome)
 }
 
 /// A rep of the caller's organization named by an input field; `BAD_USER_INPUT` on the
 /// field otherwise (missing or another organization's alike).
-async fn rep<C: ConnectionTrait>(
+async fn known_user<C: ConnectionTrait>(
     conn: &C,
     principal: &Principal,
     id: Uuid,
@@ -88,7 +89,7 @@ async fn rep<C: ConnectionTrait>(
         .ok_or_else(|| CoreError::bad_input(field, "no such user"))
 }
 
-async fn team_of<C: ConnectionTrait>(
+async fn known_team<C: ConnectionTrait>(
     conn: &C,
     principal: &Principal,
     id: Option<Uuid>,
@@ -134,7 +135,7 @@ pub async fn put_rating(
     rules::score(input.score, "score")?;
     let rated_on = event_date(input.rated_on, "ratedOn")?;
     let transaction = crate::db::begin_write(db).await?;
-    rep(&transaction, principal, input.rep_id, "repId").await?;
+    known_user(&transaction, principal, input.rep_id, "repId").await?;
     let model = rating::Model {
         organization_id: principal.organization_id,
         id: input.id,
@@ -144,7 +145,15 @@ pub async fn put_rating(
         score: input.score,
         rated_on,
     };
-    put::<rating::Entity>(transaction, writer, "rating", input.id, model).await
+    put::<rating::Entity>(
+        transaction,
+        writer,
+        "rating",
+        &["repId", "category", "score", "ratedOn"],
+        input.id,
+        model,
+    )
+    .await
 }
 
 /// A customer's satisfaction survey answer about a rep.
@@ -176,7 +185,7 @@ pub async fn put_survey_response(
         .one(&transaction)
         .await?
         .ok_or_else(|| CoreError::bad_input("customerId", "no such customer"))?;
-    rep(&transaction, principal, input.rep_id, "repId").await?;
+    known_user(&transaction, principal, input.rep_id, "repId").await?;
     let model = survey_response::Model {
         organization_id: principal.organization_id,
         id: input.id,
@@ -185,7 +194,15 @@ pub async fn put_survey_response(
         score: input.score,
         responded_at,
     };
-    put::<survey_response::Entity>(transaction, writer, "surveyResponse", input.id, model).await
+    put::<survey_response::Entity>(
+        transaction,
+        writer,
+        "surveyResponse",
+        &["customerId", "repId", "score", "respondedAt"],
+        input.id,
+        model,
+    )
+    .await
 }
 
 /// An expense, attributed to a rep, a team or (neither) the organization.
@@ -218,9 +235,9 @@ pub async fn put_expense(
     let incurred_on = event_date(input.incurred_on, "incurredOn")?;
     let transaction = crate::db::begin_write(db).await?;
     if let Some(rep_id) = input.rep_id {
-        rep(&transaction, principal, rep_id, "repId").await?;
+        known_user(&transaction, principal, rep_id, "repId").await?;
     }
-    team_of(&transaction, principal, input.team_id, "teamId").await?;
+    known_team(&transaction, principal, input.team_id, "teamId").await?;
     let model = expense::Model {
         organization_id: principal.organization_id,
         id: input.id,
@@ -230,7 +247,15 @@ pub async fn put_expense(
         rep_id: input.rep_id,
         team_id: input.team_id,
     };
-    put::<expense::Entity>(transaction, writer, "expense", input.id, model).await
+    put::<expense::Entity>(
+        transaction,
+        writer,
+        "expense",
+        &["amount", "incurredOn", "category", "repId", "teamId"],
+        input.id,
+        model,
+    )
+    .await
 }
 
 /// The size of a market over a date range, for a team or (none) the organization.
@@ -262,7 +287,7 @@ pub async fn put_market_size(
     let settings = Settings::load(db, principal.organization_id).await?;
     let amount_minor = settings.currency.to_minor(input.amount, "amount")?;
     let transaction = crate::db::begin_write(db).await?;
-    team_of(&transaction, principal, input.team_id, "teamId").await?;
+    known_team(&transaction, principal, input.team_id, "teamId").await?;
     let same_range = market_size::Entity::find()
         .filter(market_size::Column::OrganizationId.eq(principal.organization_id))
         .filter(match input.team_id {
@@ -287,7 +312,15 @@ pub async fn put_market_size(
         ends_on: input.to,
         amount_minor,
     };
-    put::<market_size::Entity>(transaction, writer, "marketSize", input.id, model).await
+    put::<market_size::Entity>(
+        transaction,
+        writer,
+        "marketSize",
+        &["teamId", "from", "to", "amount"],
+        input.id,
+        model,
+    )
+    .await
 }
 
 /// A manager's written evaluation of a rep for a period (seed 003's review: strengths,
@@ -310,7 +343,7 @@ pub async fn put_evaluation(
     input: EvaluationInput,
 ) -> CoreResult<Outcome> {
     let principal = writer.principal;
-    rep(db, principal, input.rep_id, "repId").await?;
+    known_user(db, principal, input.rep_id, "repId").await?;
     let relation = relation(db, principal, input.rep_id).await?;
     principal.authorize(Operation::WriteTargets, relation, "evaluation")?;
     let settings = Settings::load(db, principal.organization_id).await?;
@@ -351,5 +384,20 @@ pub async fn put_evaluation(
         return Ok(Outcome::Unchanged);
     }
     model.updated_at = now;
-    put::<evaluation::Entity>(transaction, writer, "evaluation", input.id, model).await
+    put::<evaluation::Entity>(
+        transaction,
+        writer,
+        "evaluation",
+        &[
+            "repId",
+            "period",
+            "strengths",
+            "improvements",
+            "missReasons",
+            "actions",
+        ],
+        input.id,
+        model,
+    )
+    .await
 }
