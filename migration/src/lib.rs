@@ -12,8 +12,10 @@ mod m20261123_000002_covering_indexes;
 mod m20261123_000003_won_chain;
 mod m20261123_000004_customer_won_index;
 mod m20261203_000005_rate_windows;
+mod m20261203_000006_activity_days;
 
 pub use m20261123_000003_won_chain::NEXT_WON_AT;
+pub use m20261203_000006_activity_days::{DAY_MICROS, activity_counts};
 
 /// Runs the migrations in order.
 pub struct Migrator;
@@ -27,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_won_chain::Migration),
             Box::new(m20261123_000004_customer_won_index::Migration),
             Box::new(m20261203_000005_rate_windows::Migration),
+            Box::new(m20261203_000006_activity_days::Migration),
         ]
     }
 }

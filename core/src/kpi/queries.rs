@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::hash::Hash;
 
 use anyhow::Context as _;
+use attain_migration::{DAY_MICROS, activity_counts};
 use chrono::NaiveDate;
 use futures_util::{StreamExt, stream};
 use sea_orm::{ConnectionTrait, QueryResult, Statement};
@@ -239,6 +240,9 @@ fn sum(expr: &str, name: &str) -> String {
 }
 
 fn statements(family: Family, scope: &Scope, context: &Inputs<'_>) -> Vec<Sql> {
+    if family == Family::Activities && !matches!(scope, Scope::Teams { .. }) {
+        return vec![daily_activities(scope, context)];
+    }
     match build(family, scope, context) {
         Built::Parts(mut parts) => {
             parts.sql.text =
@@ -247,6 +251,54 @@ fn statements(family: Family, scope: &Scope, context: &Inputs<'_>) -> Vec<Sql> {
         }
         Built::Whole(statements) => statements,
     }
+}
+
+/// The activities family of reps or of the whole organization: the window's whole UTC
+/// days from the daily counts (`activity_days`), its partial first and last days from the
+/// activities themselves. (Teams count by membership spans, which can cut a day: they
+/// read the activities.)
+fn daily_activities(scope: &Scope, context: &Inputs<'_>) -> Sql {
+    let window = context.windows.current;
+    let (start, end) = (window.start_micros(), window.end_micros());
+    let first_day = start.div_euclid(DAY_MICROS) + i64::from(start.rem_euclid(DAY_MICROS) > 0);
+    let end_day = end.div_euclid(DAY_MICROS);
+    let mut sql = Sql::default();
+    let org = sql.param(context.organization_id);
+    let mut parts = Vec::new();
+    let edges = if first_day < end_day {
+        let (from, to) = (sql.param(first_day), sql.param(end_day));
+        parts.push(format!(
+            "SELECT c.rep_id AS owner, c.total, c.visits, c.quality, c.follow_ups FROM activity_days c \
+             WHERE c.organization_id = {org} AND c.day >= {from} AND c.day < {to}"
+        ));
+        vec![(start, first_day * DAY_MICROS), (end_day * DAY_MICROS, end)]
+    } else {
+        vec![(start, end)]
+    };
+    let [total, visits, quality, follow_ups] =
+        activity_counts("a", "1").map(|count| format!("CAST({count} AS BIGINT)"));
+    for (from, to) in edges {
+        let (from, to) = (sql.param(from), sql.param(to));
+        parts.push(format!(
+            "SELECT a.rep_id AS owner, {total} AS total, {visits} AS visits, {quality} AS quality, \
+             {follow_ups} AS follow_ups FROM activities a WHERE a.organization_id = {org} \
+             AND a.occurred_at >= {from} AND a.occurred_at < {to} AND a.deleted_at IS NULL"
+        ));
+    }
+    let aggregates = [
+        sum("x.total", "total"),
+        sum("x.visits", "visits"),
+        sum("x.quality", "quality"),
+        sum("x.follow_ups", "follow_ups"),
+    ]
+    .join(", ");
+    sql.text = scope.grouped(
+        &mut sql,
+        &parts.join(" UNION ALL "),
+        Event::Instant,
+        &aggregates,
+    );
+    sql
 }
 
 /// What a breakdown groups one subject's records by.

@@ -5,6 +5,7 @@ mod helpers;
 
 mod access_matrix;
 mod activities;
+mod activity_days;
 mod authentication;
 mod breakdown;
 mod cluster;
