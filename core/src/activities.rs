@@ -155,8 +155,9 @@ fn prefixed(error: CoreError, prefix: &str) -> CoreError {
     }
 }
 
-/// How the activities of `rep` relate to the caller.
-async fn relation<C: ConnectionTrait>(
+/// How the activities of `rep` (and the records a person gives `rep`) relate to the
+/// caller: for a manager, the rep's current team decides.
+pub(crate) async fn relation<C: ConnectionTrait>(
     conn: &C,
     principal: &Principal,
     rep: Uuid,

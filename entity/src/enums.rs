@@ -65,10 +65,12 @@ string_enum! {
 }
 
 string_enum! {
-    /// Whether a source is a partner client or a bulk import (`sources.kind`).
+    /// Whether a source is a partner client, a bulk import, or the organization's app,
+    /// where its people create records (`sources.kind`).
     SourceKind {
         Partner = "PARTNER",
         Import = "IMPORT",
+        App = "APP",
     }
 }
 

@@ -457,7 +457,8 @@ pub struct CustomerUpsert {
     /// At most 200 characters.
     pub name: String,
     pub segment: Segment,
-    /// The owning rep by email, or by `ownerExternalId` (exactly one).
+    /// The owning rep by email, or by `ownerExternalId` (exactly one; in the app, neither
+    /// means the caller).
     pub owner_email: Option<String>,
     pub owner_external_id: Option<String>,
     pub created_at: DateTime,
@@ -627,7 +628,10 @@ pub struct RecordMutation;
 #[Object]
 impl RecordMutation {
     /// Creates or updates up to 1,000 customers by the calling partner's ids; each item
-    /// answers `CREATED`, `UPDATED`, `UNCHANGED` or `REJECTED` with its error.
+    /// answers `CREATED`, `UPDATED`, `UNCHANGED` or `REJECTED` with its error. Admins,
+    /// managers and reps write the organization's app records under the app's own ids
+    /// (a UUID it made, say), owned by themselves when no owner is named, by a rep now in
+    /// a manager's subtree, or by anyone for an admin.
     async fn upsert_customers(
         &self,
         ctx: &Context<'_>,
@@ -637,7 +641,8 @@ impl RecordMutation {
         run(ctx, Items::Customers(items)).await
     }
 
-    /// Creates or updates up to 1,000 leads by the calling partner's ids.
+    /// Creates or updates up to 1,000 leads by the calling partner's ids (or, for the
+    /// organization's people, the app's, as for customers).
     async fn upsert_leads(
         &self,
         ctx: &Context<'_>,
@@ -647,7 +652,8 @@ impl RecordMutation {
         run(ctx, Items::Leads(items)).await
     }
 
-    /// Creates or updates up to 1,000 deals by the calling partner's ids.
+    /// Creates or updates up to 1,000 deals by the calling partner's ids (or, for the
+    /// organization's people, the app's, as for customers).
     async fn upsert_deals(
         &self,
         ctx: &Context<'_>,

@@ -1,5 +1,6 @@
-//! Partner upserts: customers, leads, deals, invoices and payments pushed in batches by
-//! their partner's own ids and retried on every failure.
+//! Upserts: customers, leads, deals, invoices and payments pushed in batches by a
+//! partner under its own ids and retried on every failure; and customers, leads and deals
+//! the organization's people create and edit in an app, under the app's ids.
 //!
 //! A record is keyed by (partner client, `external_id`). Each item of a batch is checked
 //! on its own and answers `CREATED`, `UPDATED`, `UNCHANGED` or its error; the valid ones
@@ -13,8 +14,9 @@ mod store;
 
 pub use records::{CustomerItem, DealItem, InvoiceItem, Items, LeadItem, PaymentItem, upsert};
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+use attain_entity::enums::SourceKind;
 use attain_entity::user;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -24,7 +26,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::access::{Operation, Principal, Scope};
+use crate::access::{Decision, Operation, Principal, Scope, decide};
 use crate::error::{CoreError, CoreResult};
 use crate::kpi::scope::Sql;
 use crate::money::Currency;
@@ -56,12 +58,75 @@ pub struct OwnerRef {
     pub external_id: Option<String>,
 }
 
-/// The partner client a batch writes for: only partner clients upsert.
-fn source_of(principal: &Principal) -> CoreResult<Uuid> {
-    match principal.scope(Operation::WriteRecords) {
-        Scope::Pushed { source_id } => Ok(source_id),
-        _ => Err(CoreError::Forbidden),
+/// Where a batch's records are kept and by whose ids: a partner client's own source, or
+/// for the organization's people (customers, leads and deals only) the organization's
+/// app source, whose records' owners must lie within the writer's scope.
+struct Source {
+    id: Uuid,
+    /// Written by one of the organization's people, not a partner client.
+    app: bool,
+}
+
+impl Source {
+    async fn of(
+        conn: &DatabaseTransaction,
+        principal: &Principal,
+        items: &Items,
+    ) -> CoreResult<Source> {
+        match principal.scope(Operation::WriteRecords) {
+            Scope::Pushed { source_id } => Ok(Source {
+                id: source_id,
+                app: false,
+            }),
+            Scope::Nothing | Scope::OwnTeam { .. } => Err(CoreError::Forbidden),
+            // Money records come from finance systems only.
+            _ if matches!(items, Items::Invoices(_) | Items::Payments(_)) => {
+                Err(CoreError::Forbidden)
+            }
+            _ => Ok(Source {
+                id: app_source(conn, principal.organization_id).await?,
+                app: true,
+            }),
+        }
     }
+}
+
+/// The organization's app source, made on first use; its id is derived from the
+/// organization's, so concurrent first writes make one.
+async fn app_source(conn: &DatabaseTransaction, organization_id: Uuid) -> CoreResult<Uuid> {
+    let id = Uuid::new_v5(&organization_id, b"app");
+    conn.execute_raw(Statement::from_sql_and_values(
+        conn.get_database_backend(),
+        "INSERT INTO sources (organization_id, id, kind, name, active, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (organization_id, id) DO NOTHING",
+        [
+            organization_id.into(),
+            id.into(),
+            SourceKind::App.as_str().into(),
+            "App".into(),
+            true.into(),
+            crate::time::now_micros().into(),
+        ],
+    ))
+    .await?;
+    Ok(id)
+}
+
+/// The users a person may make responsible for records: themselves, and for a manager
+/// the reps now in the subtree, for an admin anyone; among `candidates`.
+async fn writable_owners(
+    conn: &DatabaseTransaction,
+    principal: &Principal,
+    candidates: BTreeSet<Uuid>,
+) -> CoreResult<HashSet<Uuid>> {
+    let mut allowed = HashSet::new();
+    for owner in candidates {
+        let relation = crate::activities::relation(conn, principal, owner).await?;
+        if decide(principal.role, Operation::WriteRecords, relation) != Decision::Deny {
+            allowed.insert(owner);
+        }
+    }
+    Ok(allowed)
 }
 
 /// An item's checks, each failure naming its field under the item's path.
@@ -109,6 +174,10 @@ impl Check<'_> {
 
     /// The owner a reference names; a user of another organization reads as missing.
     fn owner(&self, owner: &OwnerRef) -> CoreResult<Uuid> {
+        if let (None, None, Some(me)) = (&owner.email, &owner.external_id, self.refs.default_owner)
+        {
+            return Ok(me);
+        }
         let (field, found) = match (&owner.email, &owner.external_id) {
             (Some(email), None) => (
                 "ownerEmail",
@@ -164,6 +233,8 @@ pub(crate) struct Refs {
     owners_by_external_id: HashMap<String, Uuid>,
     /// (table, external id) → id, among what this partner pushed.
     pushed: HashMap<(&'static str, String), Uuid>,
+    /// The owner of an item that names none (a person writing in the app: themselves).
+    default_owner: Option<Uuid>,
 }
 
 impl Refs {
@@ -225,6 +296,21 @@ impl Refs {
             }
         }
         Ok(refs)
+    }
+
+    /// Every user the items name as owner.
+    fn owners(&self) -> impl Iterator<Item = Uuid> + '_ {
+        self.owners_by_email
+            .values()
+            .chain(self.owners_by_external_id.values())
+            .copied()
+    }
+
+    /// Forgets the owners not in `allowed`: items naming them read as naming no one.
+    fn keep_owners(&mut self, allowed: &HashSet<Uuid>) {
+        self.owners_by_email.retain(|_, id| allowed.contains(id));
+        self.owners_by_external_id
+            .retain(|_, id| allowed.contains(id));
     }
 
     /// The id of a record this partner pushed, by its external id.

@@ -1,7 +1,7 @@
 //! The five kinds of records partners push: what an item carries, the rules it must
 //! keep, and the row it becomes.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use attain_entity::enums::{DealStage, DealStatus, LeadSource, LeadStatus, Segment};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -10,7 +10,9 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::store::{Row, Table, write};
-use super::{Check, MAX_BATCH, OwnerRef, Refs, Upserted, pushed_column, source_of};
+use super::{
+    Check, MAX_BATCH, OwnerRef, Refs, Source, Upserted, pushed_column, singular, writable_owners,
+};
 use crate::audit::Writer;
 use crate::error::{CoreError, CoreResult};
 use crate::organization::Settings;
@@ -95,6 +97,17 @@ pub enum Items {
 }
 
 impl Items {
+    /// The table the items are kept in.
+    fn table(&self) -> &'static Table {
+        match self {
+            Items::Customers(_) => &CUSTOMERS,
+            Items::Leads(_) => &LEADS,
+            Items::Deals(_) => &DEALS,
+            Items::Invoices(_) => &INVOICES,
+            Items::Payments(_) => &PAYMENTS,
+        }
+    }
+
     /// The owners and the pushed records (table, external id) the items refer to.
     fn references(&self) -> (Vec<&OwnerRef>, Vec<(&'static str, &str)>) {
         let mut owners = Vec::new();
@@ -248,7 +261,6 @@ pub async fn upsert(
     items: &Items,
 ) -> CoreResult<Vec<CoreResult<Upserted>>> {
     let principal = writer.principal;
-    let source_id = source_of(principal)?;
     if items.len() == 0 || items.len() > MAX_BATCH {
         return Err(CoreError::bad_input(
             "items",
@@ -258,8 +270,43 @@ pub async fn upsert(
     let organization_id = principal.organization_id;
     let settings = Settings::load(db, organization_id).await?;
     let transaction = crate::db::begin_write(db).await?;
+    let source = Source::of(&transaction, principal, items).await?;
+    let source_id = source.id;
     let (owners, pushed) = items.references();
-    let refs = Refs::load(&transaction, organization_id, source_id, owners, pushed).await?;
+    let mut refs = Refs::load(&transaction, organization_id, source_id, owners, pushed).await?;
+    // A person may give records only to owners within their scope, and edit only the
+    // records of such owners; the others read as missing.
+    let mut hidden = HashSet::new();
+    if source.app {
+        let table = items.table().name;
+        let external_ids = items
+            .external_ids()
+            .iter()
+            .map(|id| id.trim().to_owned())
+            .collect();
+        let stored = pushed_column(
+            &transaction,
+            table,
+            "owner_id",
+            organization_id,
+            source_id,
+            &external_ids,
+        )
+        .await?;
+        let candidates = refs
+            .owners()
+            .chain(stored.values().copied())
+            .chain([principal.id])
+            .collect();
+        let allowed = writable_owners(&transaction, principal, candidates).await?;
+        refs.keep_owners(&allowed);
+        refs.default_owner = Some(principal.id);
+        hidden = stored
+            .into_iter()
+            .filter(|(_, owner)| !allowed.contains(owner))
+            .map(|(external_id, _)| external_id)
+            .collect();
+    }
     let now = Utc::now();
     let rows = |build: &dyn Fn(&Check, usize) -> CoreResult<Row>| -> Vec<CoreResult<Row>> {
         (0..items.len())
@@ -274,13 +321,22 @@ pub async fn upsert(
             })
             .collect()
     };
-    let (table, rows) = match items {
-        Items::Customers(items) => (&CUSTOMERS, rows(&|c, i| customer(c, &items[i]))),
-        Items::Leads(items) => (&LEADS, rows(&|c, i| lead(c, &items[i]))),
-        Items::Deals(items) => (&DEALS, rows(&|c, i| deal(c, &items[i]))),
-        Items::Invoices(items) => (&INVOICES, rows(&|c, i| invoice(c, &items[i]))),
-        Items::Payments(items) => (&PAYMENTS, rows(&|c, i| payment(c, &items[i]))),
-    };
+    let table = items.table();
+    let rows: Vec<CoreResult<Row>> = match items {
+        Items::Customers(items) => rows(&|c, i| customer(c, &items[i])),
+        Items::Leads(items) => rows(&|c, i| lead(c, &items[i])),
+        Items::Deals(items) => rows(&|c, i| deal(c, &items[i])),
+        Items::Invoices(items) => rows(&|c, i| invoice(c, &items[i])),
+        Items::Payments(items) => rows(&|c, i| payment(c, &items[i])),
+    }
+    .into_iter()
+    .map(|row| match row {
+        Ok(row) if hidden.contains(&row.external_id) => {
+            Err(CoreError::NotFound(singular(table.name)))
+        }
+        row => row,
+    })
+    .collect();
     // Deal writes relink the won deals of the customers the deals had and have.
     let mut relink = BTreeSet::new();
     if let Items::Deals(items) = items {

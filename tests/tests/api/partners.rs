@@ -562,15 +562,153 @@ async fn a_partner_sees_and_references_only_what_it_pushed() {
         .await;
     assert_eq!(error_code(&figures), "NOT_FOUND");
 
-    // Users cannot upsert by a partner's keys.
+    // People write under the app's keys, never a partner's: its customer is unknown there.
+    let results = upsert(&app, DEALS, json!([deal("d-2", "c-1", "1")]), &admin).await;
+    assert_eq!(results[0]["status"], "REJECTED");
+    assert_eq!(results[0]["error"]["field"], "items[0].customerExternalId");
+}
+
+#[tokio::test]
+async fn people_write_app_records_for_the_owners_in_their_scope() {
+    let (app, report, admin) = setup().await;
+    let org = report.organization_id;
+    let rep = user_token(&report, "rep-1", "REP");
+    let peer = user_token(&report, "rep-2", "REP");
+    let manager = user_token(&report, "mgr", "MANAGER");
+    let mine = |item: Value| {
+        let mut item = item;
+        let object = item.as_object_mut().unwrap();
+        object.remove("ownerEmail");
+        item
+    };
+    let revenue = async || {
+        let body = app
+            .call(
+                &rep,
+                r#"query($s: SubjectInput!) { kpis(subject: $s, period: "2026-02", keys: [REVENUE]) { values { value } } }"#,
+                json!({ "s": { "kind": "REP", "id": report.id("users", "rep-1").unwrap() } }),
+            )
+            .await;
+        let value = &body["data"]["kpis"]["values"][0]["value"];
+        value
+            .as_str()
+            .map_or(Ok(rust_decimal::Decimal::ZERO), str::parse)
+            .unwrap_or_else(|_| panic!("{body}"))
+    };
+    let before = revenue().await;
+
+    // A rep's own customer, lead and won deal, owned by the rep when no owner is named;
+    // a replay stores nothing new.
+    let customer_id = Uuid::now_v7().to_string();
+    let deal_id = Uuid::now_v7().to_string();
+    for _ in 0..2 {
+        let customers = upsert(&app, CUSTOMERS, json!([mine(customer(&customer_id))]), &rep).await;
+        let leads = upsert(
+            &app,
+            LEADS,
+            json!([{ "externalId": "lead-1", "leadSource": "REFERRAL", "status": "OPEN",
+                     "createdAt": "2026-01-02T08:00:00Z" }]),
+            &rep,
+        )
+        .await;
+        let deals = upsert(
+            &app,
+            DEALS,
+            json!([mine(deal(&deal_id, &customer_id, "1200.00"))]),
+            &rep,
+        )
+        .await;
+        for results in [&customers, &leads, &deals] {
+            assert!(
+                ["CREATED", "UNCHANGED"].contains(&results[0]["status"].as_str().unwrap()),
+                "{results:?}"
+            );
+        }
+    }
+    assert_eq!(count(&app, "deals", org).await, 1);
+    let listed = app.call(&rep, LIST_DEALS, json!({})).await;
+    assert_eq!(listed["data"]["deals"]["totalCount"], 1, "{listed}");
+    assert_eq!(
+        listed["data"]["deals"]["nodes"][0]["ownerId"],
+        report.id("users", "rep-1").unwrap().to_string()
+    );
+    assert_eq!(
+        revenue().await - before,
+        rust_decimal::Decimal::new(1200, 0)
+    );
+
+    // A rep names no one else; a peer cannot edit the rep's deal (it looks missing).
+    let results = upsert(
+        &app,
+        DEALS,
+        json!([with(
+            deal("d-peer", &customer_id, "5"),
+            json!({ "ownerEmail": "rep2@small.example" })
+        )]),
+        &rep,
+    )
+    .await;
+    assert_eq!(
+        results[0]["error"]["field"], "items[0].ownerEmail",
+        "{results:?}"
+    );
+    let results = upsert(
+        &app,
+        DEALS,
+        json!([mine(deal(&deal_id, &customer_id, "1.00"))]),
+        &peer,
+    )
+    .await;
+    assert_eq!(results[0]["error"]["code"], "NOT_FOUND", "{results:?}");
+
+    // The manager of both gives the deal to the peer and makes one for the peer.
+    let results = upsert(
+        &app,
+        DEALS,
+        json!([
+            with(
+                deal(&deal_id, &customer_id, "1200.00"),
+                json!({ "ownerEmail": "rep2@small.example" })
+            ),
+            with(
+                deal("d-2", &customer_id, "8.00"),
+                json!({ "ownerEmail": "rep2@small.example" })
+            ),
+        ]),
+        &manager,
+    )
+    .await;
+    assert_eq!(statuses(&results), ["UPDATED", "CREATED"], "{results:?}");
+    // Now the rep's deal is out of the rep's reach.
+    let results = upsert(
+        &app,
+        DEALS,
+        json!([mine(deal(&deal_id, &customer_id, "1.00"))]),
+        &rep,
+    )
+    .await;
+    assert_eq!(results[0]["error"]["code"], "NOT_FOUND", "{results:?}");
+
+    // Money records come from finance systems; analysts write nothing.
+    let invoice = json!([{ "externalId": "i-1", "customerExternalId": customer_id,
+        "amount": "10.00", "dueOn": "2026-03-01" }]);
+    let (_, denied) = app
+        .graphql(INVOICES, json!({ "items": invoice }), Some(&admin))
+        .await;
+    assert_eq!(error_code(&denied), "FORBIDDEN");
+    let analyst = user_token(&report, "ana", "ANALYST");
     let (_, denied) = app
         .graphql(
-            DEALS,
-            json!({ "items": [deal("d-2", "c-1", "1")] }),
-            Some(&admin),
+            CUSTOMERS,
+            json!({ "items": [customer("c-ana")] }),
+            Some(&analyst),
         )
         .await;
     assert_eq!(error_code(&denied), "FORBIDDEN");
+    // A partner never sees the app's records.
+    let erp = partner(&app, &admin, "ERP").await;
+    let listed = app.call(&erp.token, LIST_DEALS, json!({})).await;
+    assert_eq!(listed["data"]["deals"]["totalCount"], 0, "{listed}");
 }
 
 #[tokio::test]
