@@ -240,7 +240,7 @@ fn sum(expr: &str, name: &str) -> String {
 }
 
 fn statements(family: Family, scope: &Scope, context: &Inputs<'_>) -> Vec<Sql> {
-    if family == Family::Activities && !matches!(scope, Scope::Teams { .. }) {
+    if family == Family::Activities {
         return vec![daily_activities(scope, context)];
     }
     match build(family, scope, context) {
@@ -253,38 +253,46 @@ fn statements(family: Family, scope: &Scope, context: &Inputs<'_>) -> Vec<Sql> {
     }
 }
 
-/// The activities family of reps or of the whole organization: the window's whole UTC
-/// days from the daily counts (`activity_days`), its partial first and last days from the
-/// activities themselves. (Teams count by membership spans, which can cut a day: they
-/// read the activities.)
+/// A stretch of time `[from, to)` cut into whole UTC days (day numbers `[first, end)`)
+/// and the partial days at its two ends (instants; empty ones are `(0, 0)`).
+struct Cut {
+    days: (i64, i64),
+    edges: [(i64, i64); 2],
+}
+
+impl Cut {
+    fn new(from: i64, to: i64) -> Cut {
+        let first = from.div_euclid(DAY_MICROS) + i64::from(from.rem_euclid(DAY_MICROS) > 0);
+        let end = to.div_euclid(DAY_MICROS);
+        if first < end {
+            Cut {
+                days: (first, end),
+                edges: [(from, first * DAY_MICROS), (end * DAY_MICROS, to)],
+            }
+        } else {
+            Cut {
+                days: (0, 0),
+                edges: [(from, to), (0, 0)],
+            }
+        }
+    }
+}
+
+/// The activities family read from the daily counts (`activity_days`): whole UTC days
+/// from them, partial days from the activities. For reps and the organization the
+/// partial days are the window's first and last; for a team, those of each member's
+/// span inside the window (a membership can start or end within a day).
 fn daily_activities(scope: &Scope, context: &Inputs<'_>) -> Sql {
     let window = context.windows.current;
     let (start, end) = (window.start_micros(), window.end_micros());
-    let first_day = start.div_euclid(DAY_MICROS) + i64::from(start.rem_euclid(DAY_MICROS) > 0);
-    let end_day = end.div_euclid(DAY_MICROS);
     let mut sql = Sql::default();
     let org = sql.param(context.organization_id);
-    let mut parts = Vec::new();
-    let edges = if first_day < end_day {
-        let (from, to) = (sql.param(first_day), sql.param(end_day));
-        parts.push(format!(
-            "SELECT c.rep_id AS owner, c.total, c.visits, c.quality, c.follow_ups FROM activity_days c \
-             WHERE c.organization_id = {org} AND c.day >= {from} AND c.day < {to}"
-        ));
-        vec![(start, first_day * DAY_MICROS), (end_day * DAY_MICROS, end)]
-    } else {
-        vec![(start, end)]
-    };
     let [total, visits, quality, follow_ups] =
         activity_counts("a", "1").map(|count| format!("CAST({count} AS BIGINT)"));
-    for (from, to) in edges {
-        let (from, to) = (sql.param(from), sql.param(to));
-        parts.push(format!(
-            "SELECT a.rep_id AS owner, {total} AS total, {visits} AS visits, {quality} AS quality, \
-             {follow_ups} AS follow_ups FROM activities a WHERE a.organization_id = {org} \
-             AND a.occurred_at >= {from} AND a.occurred_at < {to} AND a.deleted_at IS NULL"
-        ));
-    }
+    let counted = format!(
+        "{total} AS total, {visits} AS visits, {quality} AS quality, {follow_ups} AS follow_ups"
+    );
+    let live = "a.deleted_at IS NULL";
     let aggregates = [
         sum("x.total", "total"),
         sum("x.visits", "visits"),
@@ -292,6 +300,59 @@ fn daily_activities(scope: &Scope, context: &Inputs<'_>) -> Sql {
         sum("x.follow_ups", "follow_ups"),
     ]
     .join(", ");
+    if let Scope::Teams { spans, .. } = scope {
+        let rows: Vec<String> = spans
+            .iter()
+            .filter(|span| span.from.max(start) < span.to.min(end))
+            .map(|span| {
+                let Cut {
+                    days: (first, last),
+                    edges: [(f1, t1), (f2, t2)],
+                } = Cut::new(span.from.max(start), span.to.min(end));
+                let (subject, user) = (sql.param(span.subject), sql.param(span.user_id));
+                format!("({subject}, {user}, {first}, {last}, {f1}, {t1}, {f2}, {t2})")
+            })
+            .collect();
+        if rows.is_empty() {
+            sql.text = format!(
+                "SELECT {org} AS subject, {aggregates} FROM activity_days x WHERE 1 = 0 GROUP BY x.rep_id"
+            );
+            return sql;
+        }
+        let edge = |from: &str, to: &str| {
+            format!(
+                "SELECT s.subject, {counted} FROM s JOIN activities a ON a.organization_id = {org} \
+                 AND a.rep_id = s.user_id AND a.occurred_at >= s.{from} AND a.occurred_at < s.{to} AND {live}"
+            )
+        };
+        sql.text = format!(
+            "WITH s(subject, user_id, d0, d1, f1, t1, f2, t2) AS (VALUES {}) \
+             SELECT x.subject AS subject, {aggregates} FROM (\
+             SELECT s.subject, c.total, c.visits, c.quality, c.follow_ups FROM s JOIN activity_days c \
+             ON c.organization_id = {org} AND c.rep_id = s.user_id AND c.day >= s.d0 AND c.day < s.d1 \
+             UNION ALL {} UNION ALL {}) x GROUP BY x.subject",
+            rows.join(", "),
+            edge("f1", "t1"),
+            edge("f2", "t2"),
+        );
+        return sql;
+    }
+    let Cut {
+        days: (first, last),
+        edges,
+    } = Cut::new(start, end);
+    let (first, last) = (sql.param(first), sql.param(last));
+    let mut parts = vec![format!(
+        "SELECT c.rep_id AS owner, c.total, c.visits, c.quality, c.follow_ups FROM activity_days c \
+         WHERE c.organization_id = {org} AND c.day >= {first} AND c.day < {last}"
+    )];
+    for (from, to) in edges {
+        let (from, to) = (sql.param(from), sql.param(to));
+        parts.push(format!(
+            "SELECT a.rep_id AS owner, {counted} FROM activities a WHERE a.organization_id = {org} \
+             AND a.occurred_at >= {from} AND a.occurred_at < {to} AND {live}"
+        ));
+    }
     sql.text = scope.grouped(
         &mut sql,
         &parts.join(" UNION ALL "),

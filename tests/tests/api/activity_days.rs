@@ -121,9 +121,11 @@ async fn daily_counts_follow_imports_logs_edits_and_deletes() {
     );
     let of_rep = json!({ "kind": "REP", "id": rep_id });
     let of_org = json!({ "kind": "ORG" });
-    let (rep_before, org_before) = (
+    let of_team = json!({ "kind": "TEAM", "id": small.id("teams", "team-a").unwrap() });
+    let (rep_before, org_before, team_before) = (
         figures(&app, &rep, of_rep.clone()).await,
         figures(&app, &admin, of_org.clone()).await,
+        figures(&app, &admin, of_team.clone()).await,
     );
 
     // March in Shanghai runs from 2026-02-28T16:00Z to 2026-03-31T16:00Z: the first and
@@ -158,6 +160,10 @@ async fn daily_counts_follow_imports_logs_edits_and_deletes() {
     assert_eq!(
         figures(&app, &admin, of_org.clone()).await,
         plus(&org_before, added)
+    );
+    assert_eq!(
+        figures(&app, &admin, of_team.clone()).await,
+        plus(&team_before, added)
     );
 
     // An edit moves the call out of March and makes it a quality visit; an edit of the

@@ -153,12 +153,12 @@ async fn a_move_closes_one_membership_opens_the_next_and_figures_follow_it() {
         .call(
             &admin,
             MOVE,
-            json!({ "u": rep_id, "t": team_b, "at": "2026-03-15T00:00:00Z" }),
+            json!({ "u": rep_id, "t": team_b, "at": "2026-03-15T12:00:00Z" }),
         )
         .await;
     let membership = &moved["data"]["moveTeamMember"];
     assert_eq!(membership["teamId"], team_b.as_str(), "{moved}");
-    assert_eq!(membership["validFrom"], "2026-03-15T00:00:00Z");
+    assert_eq!(membership["validFrom"], "2026-03-15T12:00:00Z");
     assert_eq!(membership["validTo"], Value::Null);
     // Moving into the team one is in changes nothing.
     let again = app
@@ -186,13 +186,14 @@ async fn a_move_closes_one_membership_opens_the_next_and_figures_follow_it() {
         .await;
     assert_eq!(failure(&missing), ("BAD_USER_INPUT", "teamId"));
 
-    // One activity before the move, one after: each counts for the team of its time.
+    // One activity before the move, one after, on the UTC day the move splits: each
+    // counts for the team of its time.
     let rep = mint_token(
         report.organization_id,
         report.id("users", "rep-1").unwrap(),
         "REP",
     );
-    for day in ["2026-03-10T09:00:00Z", "2026-03-20T09:00:00Z"] {
+    for day in ["2026-03-15T09:00:00Z", "2026-03-15T15:00:00Z"] {
         let input = json!({ "i": { "clientRef": Uuid::now_v7().to_string(), "kind": "VISIT", "occurredAt": day } });
         let body = app
             .call(
