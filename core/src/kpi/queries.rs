@@ -253,6 +253,20 @@ fn statements(family: Family, scope: &Scope, context: &Inputs<'_>) -> Vec<Sql> {
     }
 }
 
+/// The columns of the activities family, in the order of [`activity_counts`].
+const ACTIVITY_FACTS: [&str; 4] = ["total", "visits", "quality", "follow_ups"];
+
+/// The activities family's aggregates over activity rows `alias`: the same counts the
+/// daily counts keep.
+fn activity_aggregates(alias: &str) -> String {
+    activity_counts(alias, "1")
+        .iter()
+        .zip(ACTIVITY_FACTS)
+        .map(|(count, name)| sum(count, name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A stretch of time `[from, to)` cut into whole UTC days (day numbers `[first, end)`)
 /// and the partial days at its two ends (instants; empty ones are `(0, 0)`).
 struct Cut {
@@ -293,13 +307,9 @@ fn daily_activities(scope: &Scope, context: &Inputs<'_>) -> Sql {
         "{total} AS total, {visits} AS visits, {quality} AS quality, {follow_ups} AS follow_ups"
     );
     let live = "a.deleted_at IS NULL";
-    let aggregates = [
-        sum("x.total", "total"),
-        sum("x.visits", "visits"),
-        sum("x.quality", "quality"),
-        sum("x.follow_ups", "follow_ups"),
-    ]
-    .join(", ");
+    let aggregates = ACTIVITY_FACTS
+        .map(|name| sum(&format!("x.{name}"), name))
+        .join(", ");
     if let Scope::Teams { spans, .. } = scope {
         let rows: Vec<String> = spans
             .iter()
@@ -699,17 +709,14 @@ fn build(family: Family, scope: &Scope, context: &Inputs<'_>) -> Built {
         Family::Activities => {
             let (start, end) = instants(&mut sql);
             (
-            format!(
-                "SELECT a.rep_id AS owner, a.occurred_at AS event, a.kind, a.quality FROM activities a \
+                format!(
+                    "SELECT a.rep_id AS owner, a.occurred_at AS event, a.kind, a.quality FROM activities a \
                  WHERE a.organization_id = {org} AND a.occurred_at >= {start} AND a.occurred_at < {end} \
                  AND a.deleted_at IS NULL"
-            ),
-            Event::Instant,
-            "COUNT(*) AS total, COUNT(CASE WHEN x.kind = 'VISIT' THEN 1 END) AS visits, \
-             COUNT(CASE WHEN x.kind = 'VISIT' AND x.quality THEN 1 END) AS quality, \
-             COUNT(CASE WHEN x.kind IN ('CALL', 'EMAIL', 'MESSAGE', 'FOLLOW_UP') THEN 1 END) AS follow_ups"
-                .to_owned(),
-        )
+                ),
+                Event::Instant,
+                activity_aggregates("x"),
+            )
         }
         Family::Surveys => {
             let (start, end) = instants(&mut sql);
