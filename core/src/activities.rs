@@ -155,9 +155,8 @@ fn prefixed(error: CoreError, prefix: &str) -> CoreError {
     }
 }
 
-/// How the activities of `rep` (and the records a person gives `rep`) relate to the
-/// caller: for a manager, the rep's current team decides.
-pub(crate) async fn relation<C: ConnectionTrait>(
+/// How the activities of `rep` relate to the caller.
+async fn relation<C: ConnectionTrait>(
     conn: &C,
     principal: &Principal,
     rep: Uuid,
@@ -238,38 +237,10 @@ async fn writable_reps<C: ConnectionTrait>(
         .await?
         .into_iter()
         .collect();
-    // For a manager: the reps now in a team of the subtree, with one query.
-    let in_subtree: HashSet<Uuid> = if principal.subtree.is_empty() {
-        HashSet::new()
-    } else {
-        let now = now_micros();
-        team_membership::Entity::find()
-            .select_only()
-            .column(team_membership::Column::UserId)
-            .filter(team_membership::Column::OrganizationId.eq(principal.organization_id))
-            .filter(team_membership::Column::UserId.is_in(reps.iter().copied()))
-            .filter(team_membership::Column::TeamId.is_in(principal.subtree.iter().copied()))
-            .filter(team_membership::Column::ValidFrom.lte(now))
-            .filter(
-                Condition::any()
-                    .add(team_membership::Column::ValidTo.is_null())
-                    .add(team_membership::Column::ValidTo.gt(now)),
-            )
-            .into_tuple::<Uuid>()
-            .all(conn)
-            .await?
-            .into_iter()
-            .collect()
-    };
+    let relations = relations_now(conn, principal, reps).await?;
     let mut answers = HashMap::new();
     for rep in reps {
-        let relation = if *rep == principal.id {
-            Relation::Own
-        } else if in_subtree.contains(rep) {
-            Relation::Subtree
-        } else {
-            Relation::Other
-        };
+        let relation = relations[rep];
         let answer = if !active.contains(rep)
             || decide(principal.role, Operation::ReadRecords, relation) == Decision::Deny
         {
@@ -285,6 +256,50 @@ async fn writable_reps<C: ConnectionTrait>(
         answers.insert(*rep, answer);
     }
     Ok(answers)
+}
+
+/// How each of `users` relates to the caller now: themselves, a member now of a team in a
+/// manager's subtree (one query), or anyone else. Whom one may write for.
+pub(crate) async fn relations_now<C: ConnectionTrait>(
+    conn: &C,
+    principal: &Principal,
+    users: &[Uuid],
+) -> CoreResult<HashMap<Uuid, Relation>> {
+    let in_subtree: HashSet<Uuid> = if principal.subtree.is_empty() {
+        HashSet::new()
+    } else {
+        let now = now_micros();
+        team_membership::Entity::find()
+            .select_only()
+            .column(team_membership::Column::UserId)
+            .filter(team_membership::Column::OrganizationId.eq(principal.organization_id))
+            .filter(team_membership::Column::UserId.is_in(users.iter().copied()))
+            .filter(team_membership::Column::TeamId.is_in(principal.subtree.iter().copied()))
+            .filter(team_membership::Column::ValidFrom.lte(now))
+            .filter(
+                Condition::any()
+                    .add(team_membership::Column::ValidTo.is_null())
+                    .add(team_membership::Column::ValidTo.gt(now)),
+            )
+            .into_tuple::<Uuid>()
+            .all(conn)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    Ok(users
+        .iter()
+        .map(|user| {
+            let relation = if *user == principal.id {
+                Relation::Own
+            } else if in_subtree.contains(user) {
+                Relation::Subtree
+            } else {
+                Relation::Other
+            };
+            (*user, relation)
+        })
+        .collect())
 }
 
 /// The ids among `ids` that exist in the organization's `table`.

@@ -27,6 +27,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::access::{Decision, Operation, Principal, Scope, decide};
+use crate::activities::relations_now;
 use crate::error::{CoreError, CoreResult};
 use crate::kpi::scope::Sql;
 use crate::money::Currency;
@@ -58,36 +59,18 @@ pub struct OwnerRef {
     pub external_id: Option<String>,
 }
 
-/// Where a batch's records are kept and by whose ids: a partner client's own source, or
-/// for the organization's people (customers, leads and deals only) the organization's
-/// app source, whose records' owners must lie within the writer's scope.
-struct Source {
-    id: Uuid,
-    /// Written by one of the organization's people, not a partner client.
-    app: bool,
-}
-
-impl Source {
-    async fn of(
-        conn: &DatabaseTransaction,
-        principal: &Principal,
-        items: &Items,
-    ) -> CoreResult<Source> {
-        match principal.scope(Operation::WriteRecords) {
-            Scope::Pushed { source_id } => Ok(Source {
-                id: source_id,
-                app: false,
-            }),
-            Scope::Nothing | Scope::OwnTeam { .. } => Err(CoreError::Forbidden),
-            // Money records come from finance systems only.
-            _ if matches!(items, Items::Invoices(_) | Items::Payments(_)) => {
-                Err(CoreError::Forbidden)
-            }
-            _ => Ok(Source {
-                id: app_source(conn, principal.organization_id).await?,
-                app: true,
-            }),
+/// The source a batch writes under: a partner client's own (`Some`), or for the
+/// organization's people the organization's app source (`None`), for customers, leads
+/// and deals only — money records come from finance systems.
+fn partner_source(principal: &Principal, items: &Items) -> CoreResult<Option<Uuid>> {
+    match principal.scope(Operation::WriteRecords) {
+        Scope::Pushed { source_id } => Ok(Some(source_id)),
+        Scope::All { .. } | Scope::Subtree { .. } | Scope::Own { .. }
+            if !matches!(items, Items::Invoices(_) | Items::Payments(_)) =>
+        {
+            Ok(None)
         }
+        _ => Err(CoreError::Forbidden),
     }
 }
 
@@ -112,21 +95,48 @@ async fn app_source(conn: &DatabaseTransaction, organization_id: Uuid) -> CoreRe
     Ok(id)
 }
 
-/// The users a person may make responsible for records: themselves, and for a manager
-/// the reps now in the subtree, for an admin anyone; among `candidates`.
-async fn writable_owners(
+/// Limits a person's batch to their scope: owners they may not name are forgotten (items
+/// naming them read as naming no one), an item naming no owner is theirs, and the
+/// external ids of stored records whose owner is out of reach are answered, to be
+/// refused as missing.
+async fn keep_to_scope(
     conn: &DatabaseTransaction,
     principal: &Principal,
-    candidates: BTreeSet<Uuid>,
-) -> CoreResult<HashSet<Uuid>> {
-    let mut allowed = HashSet::new();
-    for owner in candidates {
-        let relation = crate::activities::relation(conn, principal, owner).await?;
-        if decide(principal.role, Operation::WriteRecords, relation) != Decision::Deny {
-            allowed.insert(owner);
-        }
-    }
-    Ok(allowed)
+    refs: &mut Refs,
+    table: &str,
+    source_id: Uuid,
+    external_ids: &BTreeSet<String>,
+) -> CoreResult<HashSet<String>> {
+    let stored = pushed_column(
+        conn,
+        table,
+        "owner_id",
+        principal.organization_id,
+        source_id,
+        external_ids,
+    )
+    .await?;
+    let candidates: BTreeSet<Uuid> = refs
+        .owners()
+        .chain(stored.values().copied())
+        .chain([principal.id])
+        .collect();
+    let candidates: Vec<Uuid> = candidates.into_iter().collect();
+    let allowed: HashSet<Uuid> = relations_now(conn, principal, &candidates)
+        .await?
+        .into_iter()
+        .filter(|(_, relation)| {
+            decide(principal.role, Operation::WriteRecords, *relation) != Decision::Deny
+        })
+        .map(|(owner, _)| owner)
+        .collect();
+    refs.keep_owners(&allowed);
+    refs.default_owner = Some(principal.id);
+    Ok(stored
+        .into_iter()
+        .filter(|(_, owner)| !allowed.contains(owner))
+        .map(|(external_id, _)| external_id)
+        .collect())
 }
 
 /// An item's checks, each failure naming its field under the item's path.

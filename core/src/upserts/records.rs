@@ -11,7 +11,8 @@ use uuid::Uuid;
 
 use super::store::{Row, Table, write};
 use super::{
-    Check, MAX_BATCH, OwnerRef, Refs, Source, Upserted, pushed_column, singular, writable_owners,
+    Check, MAX_BATCH, OwnerRef, Refs, Upserted, app_source, keep_to_scope, partner_source,
+    pushed_column, singular,
 };
 use crate::audit::Writer;
 use crate::error::{CoreError, CoreResult};
@@ -261,6 +262,7 @@ pub async fn upsert(
     items: &Items,
 ) -> CoreResult<Vec<CoreResult<Upserted>>> {
     let principal = writer.principal;
+    let partner = partner_source(principal, items)?;
     if items.len() == 0 || items.len() > MAX_BATCH {
         return Err(CoreError::bad_input(
             "items",
@@ -270,43 +272,33 @@ pub async fn upsert(
     let organization_id = principal.organization_id;
     let settings = Settings::load(db, organization_id).await?;
     let transaction = crate::db::begin_write(db).await?;
-    let source = Source::of(&transaction, principal, items).await?;
-    let source_id = source.id;
+    let source_id = match partner {
+        Some(source_id) => source_id,
+        None => app_source(&transaction, organization_id).await?,
+    };
     let (owners, pushed) = items.references();
     let mut refs = Refs::load(&transaction, organization_id, source_id, owners, pushed).await?;
-    // A person may give records only to owners within their scope, and edit only the
-    // records of such owners; the others read as missing.
-    let mut hidden = HashSet::new();
-    if source.app {
-        let table = items.table().name;
-        let external_ids = items
-            .external_ids()
-            .iter()
-            .map(|id| id.trim().to_owned())
-            .collect();
-        let stored = pushed_column(
-            &transaction,
-            table,
-            "owner_id",
-            organization_id,
-            source_id,
-            &external_ids,
-        )
-        .await?;
-        let candidates = refs
-            .owners()
-            .chain(stored.values().copied())
-            .chain([principal.id])
-            .collect();
-        let allowed = writable_owners(&transaction, principal, candidates).await?;
-        refs.keep_owners(&allowed);
-        refs.default_owner = Some(principal.id);
-        hidden = stored
-            .into_iter()
-            .filter(|(_, owner)| !allowed.contains(owner))
-            .map(|(external_id, _)| external_id)
-            .collect();
-    }
+    let table = items.table();
+    // A person writes only for owners within their scope; others' records read as missing.
+    let hidden = match partner {
+        Some(_) => HashSet::new(),
+        None => {
+            let external_ids = items
+                .external_ids()
+                .iter()
+                .map(|id| id.trim().to_owned())
+                .collect();
+            keep_to_scope(
+                &transaction,
+                principal,
+                &mut refs,
+                table.name,
+                source_id,
+                &external_ids,
+            )
+            .await?
+        }
+    };
     let now = Utc::now();
     let rows = |build: &dyn Fn(&Check, usize) -> CoreResult<Row>| -> Vec<CoreResult<Row>> {
         (0..items.len())
@@ -321,7 +313,6 @@ pub async fn upsert(
             })
             .collect()
     };
-    let table = items.table();
     let rows: Vec<CoreResult<Row>> = match items {
         Items::Customers(items) => rows(&|c, i| customer(c, &items[i])),
         Items::Leads(items) => rows(&|c, i| lead(c, &items[i])),
