@@ -241,7 +241,7 @@ fn sum(expr: &str, name: &str) -> String {
 
 fn statements(family: Family, scope: &Scope, context: &Inputs<'_>) -> Vec<Sql> {
     if family == Family::Activities {
-        return vec![daily_activities(scope, context)];
+        return daily_activities(scope, context).into_iter().collect();
     }
     match build(family, scope, context) {
         Built::Parts(mut parts) => {
@@ -295,8 +295,9 @@ impl Cut {
 /// The activities family read from the daily counts (`activity_days`): whole UTC days
 /// from them, partial days from the activities. For reps and the organization the
 /// partial days are the window's first and last; for a team, those of each member's
-/// span inside the window (a membership can start or end within a day).
-fn daily_activities(scope: &Scope, context: &Inputs<'_>) -> Sql {
+/// span inside the window (a membership can start or end within a day). None when no
+/// member's span reaches into the window.
+fn daily_activities(scope: &Scope, context: &Inputs<'_>) -> Option<Sql> {
     let window = context.windows.current;
     let (start, end) = (window.start_micros(), window.end_micros());
     let mut sql = Sql::default();
@@ -324,10 +325,7 @@ fn daily_activities(scope: &Scope, context: &Inputs<'_>) -> Sql {
             })
             .collect();
         if rows.is_empty() {
-            sql.text = format!(
-                "SELECT {org} AS subject, {aggregates} FROM activity_days x WHERE 1 = 0 GROUP BY x.rep_id"
-            );
-            return sql;
+            return None;
         }
         let edge = |from: &str, to: &str| {
             format!(
@@ -345,7 +343,7 @@ fn daily_activities(scope: &Scope, context: &Inputs<'_>) -> Sql {
             edge("f1", "t1"),
             edge("f2", "t2"),
         );
-        return sql;
+        return Some(sql);
     }
     let Cut {
         days: (first, last),
@@ -369,7 +367,7 @@ fn daily_activities(scope: &Scope, context: &Inputs<'_>) -> Sql {
         Event::Instant,
         &aggregates,
     );
-    sql
+    Some(sql)
 }
 
 /// What a breakdown groups one subject's records by.
