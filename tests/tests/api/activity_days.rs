@@ -3,7 +3,6 @@
 //! activities, and a period's partial first and last UTC days still count in full.
 
 use attain_core::import::{Dataset, ImportReport};
-use sea_orm::{ConnectionTrait, Statement, Value as SqlValue};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -12,21 +11,10 @@ use crate::helpers::{TestApp, fixture_text, mint_token, spawn_app};
 const LOG_MANY: &str = r#"mutation($inputs: [ActivityInput!]!) { logActivities(inputs: $inputs) {
   status activity { id } } }"#;
 
-async fn rows(app: &TestApp, sql: &str, values: Vec<SqlValue>) -> Vec<sea_orm::QueryResult> {
-    app.db
-        .query_all_raw(Statement::from_sql_and_values(
-            app.db.get_database_backend(),
-            sql,
-            values,
-        ))
-        .await
-        .expect("the query runs")
-}
-
 type Day = (Uuid, i64, i64, i64, i64, i64);
 
 async fn days(app: &TestApp, sql: &str, organization: Uuid) -> Vec<Day> {
-    rows(app, sql, vec![organization.into()])
+    app.rows(sql, vec![organization.into()])
         .await
         .iter()
         .map(|row| {
@@ -195,8 +183,7 @@ async fn daily_counts_follow_imports_logs_edits_and_deletes() {
     );
 
     // Rows removed outright (as when an organization is deleted) leave nothing behind.
-    rows(
-        &app,
+    app.rows(
         "DELETE FROM activities WHERE organization_id = $1",
         vec![small.organization_id.into()],
     )

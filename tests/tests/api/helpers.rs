@@ -197,6 +197,18 @@ impl TestApp {
         (status, response.json().await.expect("a JSON body"))
     }
 
+    /// The rows of a raw SQL query on the server's database.
+    pub async fn rows(&self, sql: &str, values: Vec<sea_orm::Value>) -> Vec<sea_orm::QueryResult> {
+        self.db
+            .query_all_raw(sea_orm::Statement::from_sql_and_values(
+                self.db.get_database_backend(),
+                sql,
+                values,
+            ))
+            .await
+            .expect("the query runs")
+    }
+
     /// Imports a data set in-process, as `attain import` does.
     pub async fn import(&self, dataset: &Dataset) -> ImportReport {
         import::import(&self.db, dataset, "test import")

@@ -14,21 +14,9 @@ use uuid::Uuid;
 
 use crate::helpers::{TestApp, fixture_text, mint_token, spawn_app};
 
-async fn rows(app: &TestApp, sql: &str, values: Vec<SqlValue>) -> Vec<sea_orm::QueryResult> {
-    app.db
-        .query_all_raw(Statement::from_sql_and_values(
-            app.db.get_database_backend(),
-            sql,
-            values,
-        ))
-        .await
-        .expect("the query runs")
-}
-
 /// Every deal's stored link against the one a window function computes from scratch.
 async fn assert_links_match(app: &TestApp, organization: Uuid) {
-    let stored = rows(
-        app,
+    let stored = app.rows(
         "SELECT d.id, d.next_won_at, w.next FROM deals d LEFT JOIN \
          (SELECT id, LEAD(closed_at) OVER (PARTITION BY customer_id ORDER BY closed_at, id) AS next \
           FROM deals WHERE organization_id = $1 AND status = 'WON') w ON w.id = d.id \
@@ -58,20 +46,19 @@ async fn links_match_a_computation_from_scratch_after_import_and_after_writes() 
     assert_links_match(&app, org).await;
 
     // Writes: a won deal lost, a lost deal won late, a won deal moved to tie another.
-    let customers: Vec<Uuid> = rows(
-        &app,
-        "SELECT customer_id FROM deals WHERE organization_id = $1 AND status = 'WON' \
+    let customers: Vec<Uuid> = app
+        .rows(
+            "SELECT customer_id FROM deals WHERE organization_id = $1 AND status = 'WON' \
          GROUP BY customer_id HAVING COUNT(*) >= 3 ORDER BY customer_id LIMIT 3",
-        vec![org.into()],
-    )
-    .await
-    .iter()
-    .map(|row| row.try_get("", "customer_id").unwrap())
-    .collect();
+            vec![org.into()],
+        )
+        .await
+        .iter()
+        .map(|row| row.try_get("", "customer_id").unwrap())
+        .collect();
     assert_eq!(customers.len(), 3);
     let won_of = async |customer: Uuid| -> Vec<(Uuid, i64)> {
-        rows(
-            &app,
+        app.rows(
             "SELECT id, closed_at FROM deals WHERE organization_id = $1 AND customer_id = $2 \
              AND status = 'WON' ORDER BY closed_at, id",
             vec![org.into(), customer.into()],
@@ -129,8 +116,7 @@ async fn raw_retention(
     days: i64,
 ) -> BTreeMap<Uuid, (i64, i64)> {
     let day = 86_400_000_000;
-    rows(
-        app,
+    app.rows(
         "SELECT r.owner, COUNT(*) AS base, SUM(CASE WHEN EXISTS (SELECT 1 FROM deals k \
          WHERE k.organization_id = $1 AND k.customer_id = r.customer_id AND k.status = 'WON' \
          AND k.closed_at >= $4 AND k.closed_at < $3) THEN 1 ELSE 0 END) AS kept FROM \
