@@ -19,6 +19,7 @@ use attain_api::config::Config;
 use attain_api::startup::Application;
 use attain_core::access::Role;
 use attain_core::import::{self, Dataset};
+use attain_core::tenancy;
 use futures_util::StreamExt;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
@@ -85,6 +86,12 @@ fn percentile(samples: &mut [Duration], q: f64) -> Duration {
 
 #[tokio::main]
 async fn main() {
+    // Setting up and reading sizes is the operator's; the server's requests run in their
+    // callers' organizations.
+    tenancy::as_system(run()).await;
+}
+
+async fn run() {
     let url = std::env::var("DATABASE_URL").expect("DATABASE_URL must name a PostgreSQL database");
     let data_dir = tempfile::tempdir().unwrap();
     let vars: BTreeMap<String, String> = [

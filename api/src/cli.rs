@@ -8,6 +8,7 @@ use attain_core::access::Role;
 use attain_core::demo::{self, DemoOptions, DemoReport};
 use attain_core::identity;
 use attain_core::import::{self, Dataset};
+use attain_core::tenancy;
 use attain_entity::organization;
 use chrono::Utc;
 use clap::{Args, Parser, Subcommand};
@@ -100,16 +101,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let config = Config::from_env()?;
     telemetry::init(config.log_format_json);
+    // The command line is the operator's: it sees every organization. The server's
+    // requests run in their callers' organizations.
+    tenancy::as_system(dispatch(&config, command)).await
+}
+
+async fn dispatch(config: &Config, command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Serve => serve(&config).await,
+        Command::Serve => serve(config).await,
         Command::Migrate => {
-            startup::connect(&config).await?;
+            startup::connect(config).await?;
             println!("migrations applied");
             Ok(())
         }
-        Command::SeedDemo(args) => seed_demo(&config, args).await,
-        Command::Import(args) => import_file(&config, args).await,
-        Command::Token(args) => token(&config, args).await,
+        Command::SeedDemo(args) => seed_demo(config, args).await,
+        Command::Import(args) => import_file(config, args).await,
+        Command::Token(args) => token(config, args).await,
         Command::CheckConfig => {
             for (name, value) in config.describe() {
                 println!("{name} = {value}");

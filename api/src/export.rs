@@ -9,6 +9,7 @@ use attain_core::CoreError;
 use attain_core::kpi::{KpiKey, Unit, round_for_output};
 use attain_core::scorecard::Status;
 use attain_core::table::{self, TableKind, TableRow};
+use attain_core::tenancy::{self, Rows};
 use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, stream};
 use rust_decimal::Decimal;
@@ -190,15 +191,16 @@ async fn table_for(
         .ok_or(CoreError::Unauthenticated)?;
     let query = query.ok_or_else(|| CoreError::bad_input("period", "required"))?;
     let asked = query.parse()?;
-    let (window, rows) = table::kpi_table(
+    let table = table::kpi_table(
         services.reads_for(http),
         &principal,
         asked.kind,
         &asked.period,
         &asked.keys,
         asked.as_of,
-    )
-    .await?;
+    );
+    let (window, rows) =
+        tenancy::within(Rows::Organization(principal.organization_id), table).await?;
     Ok((asked, window.period.label(), rows))
 }
 

@@ -12,6 +12,7 @@ use async_graphql::parser::types::OperationType;
 use attain_core::CoreError;
 use attain_core::access::Principal;
 use attain_core::db;
+use attain_core::tenancy::{self, Rows};
 use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
 
@@ -247,8 +248,13 @@ async fn run(
     if let Err(error) = limits::check_shape(&request, &guard.limits) {
         return (StatusCode::OK, None, failure(error));
     }
+    // The caller's organization bounds every statement of the request; an anonymous one
+    // (a login) reads no organization's rows but those its own paths look up.
+    let mut organization = None;
     match authenticate(services, http).await {
         Ok(Some(principal)) => {
+            let rows = Rows::Organization(principal.organization_id);
+            organization = Some(rows);
             let people = PeopleLoader {
                 db: services.reads_for(http).clone(),
                 principal: principal.clone(),
@@ -257,10 +263,11 @@ async fn run(
                 db: services.reads_for(http).clone(),
                 organization_id: principal.organization_id,
             };
+            let spawn = move |load| tokio::spawn(tenancy::within(rows, load));
             request = request
                 .data(principal)
-                .data(People::new(people, tokio::spawn))
-                .data(Members::new(members, tokio::spawn));
+                .data(People::new(people, spawn))
+                .data(Members::new(members, spawn));
         }
         Ok(None) => {}
         Err(error) => return refuse(error),
@@ -271,7 +278,14 @@ async fn run(
         .data(Reads(services.reads_for(http).clone()));
     let timeout = Duration::from_millis(guard.limits.request_timeout_ms);
     // A panic in a resolver is answered as an internal error, never with its message.
-    let run = AssertUnwindSafe(schema.execute(request)).catch_unwind();
+    let execute = schema.execute(request);
+    let run = async move {
+        match organization {
+            Some(rows) => tenancy::within(rows, execute).await,
+            None => execute.await,
+        }
+    };
+    let run = AssertUnwindSafe(run).catch_unwind();
     let mut response = match tokio::time::timeout(timeout, run).await {
         Ok(Ok(response)) => response,
         Ok(Err(_)) => {

@@ -12,6 +12,7 @@ use sea_orm::{
 };
 
 use crate::error::CoreResult;
+use crate::tenancy;
 
 /// How long a request may wait for a pooled connection before it fails.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -32,7 +33,8 @@ pub async fn begin_write(db: &DatabaseConnection) -> CoreResult<DatabaseTransact
 }
 
 /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`), creating the folder
-/// of a SQLite file when needed. SQLite runs in WAL mode with foreign keys enforced.
+/// of a SQLite file when needed. SQLite runs in WAL mode with foreign keys enforced; a
+/// PostgreSQL connection takes the [`tenancy`] scope of the task that acquires it.
 pub async fn connect(url: &str, max_connections: u32) -> CoreResult<DatabaseConnection> {
     let folder = sqlite_path(url).and_then(|path| Path::new(path).parent());
     if let Some(folder) = folder.filter(|folder| !folder.as_os_str().is_empty()) {
@@ -57,6 +59,7 @@ pub async fn connect(url: &str, max_connections: u32) -> CoreResult<DatabaseConn
                 ("plan_cache_mode", "force_custom_plan"),
             ])
         })
+        .map_sqlx_postgres_pool_opts(tenancy::scoped_pool)
         .map_sqlx_sqlite_opts(|sqlite| {
             sqlite
                 .journal_mode(SqliteJournalMode::Wal)
@@ -64,7 +67,9 @@ pub async fn connect(url: &str, max_connections: u32) -> CoreResult<DatabaseConn
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
         });
-    let db = Database::connect(options)
+    // The first connections are opened here, before the migrations have made the role
+    // that requests run as.
+    let db = tenancy::as_system(Database::connect(options))
         .await
         .context("connecting to the database")?;
     Ok(db)
@@ -72,7 +77,9 @@ pub async fn connect(url: &str, max_connections: u32) -> CoreResult<DatabaseConn
 
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> CoreResult<()> {
-    Migrator::up(db, None).await.context("running migrations")?;
+    tenancy::as_system(Migrator::up(db, None))
+        .await
+        .context("running migrations")?;
     Ok(())
 }
 
@@ -87,7 +94,7 @@ pub async fn analyze(db: &DatabaseConnection) -> CoreResult<()> {
     } else {
         "ANALYZE"
     };
-    db.execute_unprepared(statement)
+    tenancy::as_system(db.execute_unprepared(statement))
         .await
         .context("refreshing statistics")?;
     Ok(())

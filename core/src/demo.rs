@@ -28,6 +28,7 @@ use crate::import::Importer;
 use crate::import::dataset::*;
 use crate::kpi::KpiKey;
 use crate::period::Period;
+use crate::tenancy;
 
 /// The time zone demo organizations work in.
 const TIMEZONE: Tz = chrono_tz::Asia::Shanghai;
@@ -102,9 +103,17 @@ pub struct DemoReport {
     pub counts: BTreeMap<&'static str, usize>,
 }
 
-/// Generates and stores a demo organization. `progress` hears each finished chunk as
-/// (reps done, reps in all).
+/// Generates and stores a demo organization, in the system scope (it makes the
+/// organization). `progress` hears each finished chunk as (reps done, reps in all).
 pub async fn seed(
+    db: &DatabaseConnection,
+    options: &DemoOptions,
+    progress: impl FnMut(usize, usize),
+) -> CoreResult<DemoReport> {
+    tenancy::as_system(store(db, options, progress)).await
+}
+
+async fn store(
     db: &DatabaseConnection,
     options: &DemoOptions,
     mut progress: impl FnMut(usize, usize),

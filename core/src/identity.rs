@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::access::{Principal, Role};
 use crate::error::{CoreError, CoreResult};
+use crate::tenancy::{self, Rows};
 
 /// Hashes a password with argon2id and a random salt.
 pub fn hash_password(password: &str) -> CoreResult<String> {
@@ -82,7 +83,8 @@ pub async fn find_by_email(
     }
 }
 
-/// The users with this email, in one organization or in all.
+/// The users with this email, in one organization or in all: a lookup across
+/// organizations, before the caller's is known.
 async fn users_with_email(
     db: &DatabaseConnection,
     email: &str,
@@ -92,7 +94,7 @@ async fn users_with_email(
     if let Some(organization) = organization {
         query = query.filter(user::Column::OrganizationId.eq(organization));
     }
-    Ok(query.all(db).await?)
+    Ok(tenancy::as_system(query.all(db)).await?)
 }
 
 /// Emails compare without case and surrounding space.
@@ -111,6 +113,19 @@ pub enum SubjectKind {
 /// (or partner client) must exist in `organization_id` and be active, and the role is
 /// the stored one.
 pub async fn principal(
+    db: &DatabaseConnection,
+    organization_id: Uuid,
+    subject: Uuid,
+    kind: SubjectKind,
+) -> CoreResult<Principal> {
+    tenancy::within(
+        Rows::Organization(organization_id),
+        stored_principal(db, organization_id, subject, kind),
+    )
+    .await
+}
+
+async fn stored_principal(
     db: &DatabaseConnection,
     organization_id: Uuid,
     subject: Uuid,

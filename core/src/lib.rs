@@ -32,6 +32,7 @@ pub mod records;
 pub mod rules;
 pub mod scorecard;
 pub mod table;
+pub mod tenancy;
 pub mod time;
 pub mod upserts;
 pub mod won_chain;

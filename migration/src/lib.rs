@@ -13,9 +13,11 @@ mod m20261123_000003_won_chain;
 mod m20261123_000004_customer_won_index;
 mod m20261203_000005_rate_windows;
 mod m20261203_000006_activity_days;
+mod m20261203_000007_row_level_security;
 
 pub use m20261123_000003_won_chain::NEXT_WON_AT;
 pub use m20261203_000006_activity_days::{DAY_MICROS, activity_counts};
+pub use m20261203_000007_row_level_security::{APP_ROLE, ORGANIZATION_SETTING, TENANT_TABLES};
 
 /// Runs the migrations in order.
 pub struct Migrator;
@@ -30,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_customer_won_index::Migration),
             Box::new(m20261203_000005_rate_windows::Migration),
             Box::new(m20261203_000006_activity_days::Migration),
+            Box::new(m20261203_000007_row_level_security::Migration),
         ]
     }
 }

@@ -28,6 +28,7 @@ pub use records::bonus_tiers_json;
 use crate::error::{CoreError, CoreResult};
 use crate::money::Currency;
 use crate::organization::{default_stage_probabilities, stage_probabilities_json};
+use crate::tenancy;
 use crate::time::to_micros;
 
 /// Rows per INSERT statement: well under SQLite's and PostgreSQL's parameter limits.
@@ -52,8 +53,17 @@ impl ImportReport {
     }
 }
 
-/// Imports a whole data set into a new organization, in one transaction.
+/// Imports a whole data set into a new organization, in one transaction, in the system
+/// scope (it makes the organization).
 pub async fn import(
+    db: &DatabaseConnection,
+    dataset: &Dataset,
+    name: &str,
+) -> CoreResult<ImportReport> {
+    tenancy::as_system(import_new(db, dataset, name)).await
+}
+
+async fn import_new(
     db: &DatabaseConnection,
     dataset: &Dataset,
     name: &str,

@@ -150,9 +150,23 @@ pub async fn start_server(
         .await
         .expect("the application starts");
     let address = format!("http://127.0.0.1:{}", application.port());
-    let db = application.services().db.clone();
+    let db = owner_connection(url, &application.services().db).await;
     tokio::spawn(application.run_until_stopped());
     (address, db)
+}
+
+/// What a test reads and writes the database with: on PostgreSQL a connection of its own
+/// as the tables' owner (the server's runs each request as the role the row-level
+/// policies bind, which sees nothing outside a request), on SQLite the server's.
+async fn owner_connection(url: &str, server: &DatabaseConnection) -> DatabaseConnection {
+    if !url.starts_with("postgres") {
+        return server.clone();
+    }
+    let mut options = sea_orm::ConnectOptions::new(url);
+    options.max_connections(4).sqlx_logging(false);
+    Database::connect(options)
+        .await
+        .expect("the test's own connection")
 }
 
 impl TestApp {
@@ -195,6 +209,11 @@ impl TestApp {
         let response = request.send().await.expect("the server answers");
         let status = response.status().as_u16();
         (status, response.json().await.expect("a JSON body"))
+    }
+
+    /// The URL of the server's database.
+    pub fn database_url(&self) -> &str {
+        &self._database.url
     }
 
     /// The rows of a raw SQL query on the server's database.

@@ -28,4 +28,5 @@ mod scoring_rules;
 mod server;
 mod storage;
 mod table;
+mod tenancy;
 mod won_chain;
