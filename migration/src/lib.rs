@@ -14,6 +14,7 @@ mod m20261123_000004_customer_won_index;
 mod m20261203_000005_rate_windows;
 mod m20261203_000006_activity_days;
 mod m20261203_000007_row_level_security;
+mod m20261203_000008_rate_windows_unlogged;
 
 pub use m20261123_000003_won_chain::NEXT_WON_AT;
 pub use m20261203_000006_activity_days::{DAY_MICROS, activity_counts};
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000005_rate_windows::Migration),
             Box::new(m20261203_000006_activity_days::Migration),
             Box::new(m20261203_000007_row_level_security::Migration),
+            Box::new(m20261203_000008_rate_windows_unlogged::Migration),
         ]
     }
 }
