@@ -11,6 +11,7 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use attain_core::db;
 use attain_core::demo::{self, DemoOptions, DemoReport};
+use attain_core::tenancy;
 use attain_entity::organization;
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use secrecy::ExposeSecret;
@@ -154,7 +155,7 @@ pub async fn seed_demo_on_first_start(
     if !config.is_embedded() || !config.demo || config.environment == Environment::Production {
         return Ok(None);
     }
-    if organization::Entity::find().count(db).await? > 0 {
+    if tenancy::as_system(organization::Entity::find().count(db)).await? > 0 {
         return Ok(None);
     }
     let report = demo::seed(db, &DemoOptions::default(), |_, _| {}).await?;

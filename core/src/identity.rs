@@ -83,18 +83,22 @@ pub async fn find_by_email(
     }
 }
 
-/// The users with this email, in one organization or in all: a lookup across
-/// organizations, before the caller's is known.
+/// The users with this email, in one organization or in all: without one, a lookup
+/// across organizations, before the caller's is known.
 async fn users_with_email(
     db: &DatabaseConnection,
     email: &str,
     organization: Option<Uuid>,
 ) -> CoreResult<Vec<user::Model>> {
-    let mut query = user::Entity::find().filter(user::Column::Email.eq(normalize_email(email)));
-    if let Some(organization) = organization {
-        query = query.filter(user::Column::OrganizationId.eq(organization));
-    }
-    Ok(tenancy::as_system(query.all(db)).await?)
+    let query = user::Entity::find().filter(user::Column::Email.eq(normalize_email(email)));
+    let found = match organization {
+        Some(organization) => {
+            let query = query.filter(user::Column::OrganizationId.eq(organization));
+            tenancy::within(Rows::Organization(organization), query.all(db)).await
+        }
+        None => tenancy::as_system(query.all(db)).await,
+    };
+    Ok(found?)
 }
 
 /// Emails compare without case and surrounding space.

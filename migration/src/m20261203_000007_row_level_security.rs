@@ -75,10 +75,25 @@ impl MigrationTrait for Migration {
              END $$"
         ))
         .await?;
-        // The connecting role switches to it for every request.
+        // A role made beforehand by someone else must still be bound by the policies.
         db.execute_unprepared(&format!(
             "DO $$ BEGIN \
-               IF NOT pg_has_role(current_user, '{APP_ROLE}', 'MEMBER') THEN \
+               IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}' \
+                 AND (rolsuper OR rolbypassrls)) THEN \
+                 RAISE EXCEPTION 'the role {APP_ROLE} must be neither a superuser nor BYPASSRLS'; \
+               END IF; \
+             END $$"
+        ))
+        .await?;
+        // The connecting role switches to it for every request. From PostgreSQL 16 on, a
+        // membership may deny switching (`SET FALSE`, as a creator's own grant has).
+        db.execute_unprepared(&format!(
+            "DO $$ BEGIN \
+               IF current_setting('server_version_num')::int >= 160000 THEN \
+                 IF NOT pg_has_role(current_user, '{APP_ROLE}', 'SET') THEN \
+                   EXECUTE format('GRANT {APP_ROLE} TO %I WITH SET TRUE', current_user); \
+                 END IF; \
+               ELSIF NOT pg_has_role(current_user, '{APP_ROLE}', 'MEMBER') THEN \
                  EXECUTE format('GRANT {APP_ROLE} TO %I', current_user); \
                END IF; \
              EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; \
@@ -92,6 +107,7 @@ impl MigrationTrait for Migration {
                  TO {APP_ROLE}', current_schema()); \
                EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT SELECT, INSERT, \
                  UPDATE, DELETE ON TABLES TO {APP_ROLE}', current_schema()); \
+               REVOKE ALL ON seaql_migrations FROM {APP_ROLE}; \
              END $$"
         ))
         .await?;

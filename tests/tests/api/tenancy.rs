@@ -153,12 +153,58 @@ async fn every_tenant_table_is_guarded() {
         .rows(
             "SELECT CAST(c.relname AS TEXT) AS name FROM pg_class c \
              JOIN pg_policies p ON p.tablename = c.relname AND p.schemaname = current_schema() \
-             WHERE c.relrowsecurity AND c.relnamespace = CAST(current_schema() AS regnamespace)",
-            vec![],
+             WHERE c.relrowsecurity AND c.relnamespace = CAST(current_schema() AS regnamespace) \
+             AND p.policyname = 'organization_isolation' AND p.cmd = 'ALL' \
+             AND p.roles = ARRAY[CAST($1 AS name)] AND p.with_check IS NULL \
+             AND p.qual LIKE '%current_setting(''attain.organization_id''%'",
+            vec![attain_migration::APP_ROLE.into()],
         )
         .await
         .iter()
         .map(|row| row.try_get("", "name").unwrap())
         .collect();
     assert_eq!(guarded, listed);
+}
+
+/// The server's requests run under the policies: with a policy admitting no row, the
+/// resolvers find no team and a valid token finds no user (its check runs in the token's
+/// organization), while a login — a lookup across organizations, before one is known —
+/// still finds its user.
+#[tokio::test]
+async fn requests_run_under_the_policies() {
+    let app = spawn_app().await;
+    app.small_org().await;
+    let token = app.login("admin@small.example").await;
+    let teams = "{ teams { totalCount } }";
+    let count = |body: serde_json::Value| body["data"]["teams"]["totalCount"].clone();
+    assert_eq!(
+        count(app.call(&token, teams, serde_json::json!({})).await),
+        1
+    );
+    if !db::is_postgres(&app.db) {
+        return;
+    }
+    let admit_none =
+        |table: &str| format!("ALTER POLICY organization_isolation ON {table} USING (false)");
+    app.db
+        .execute_unprepared(&admit_none("teams"))
+        .await
+        .expect("the owner alters the policy");
+    assert_eq!(
+        count(app.call(&token, teams, serde_json::json!({})).await),
+        0
+    );
+    app.db
+        .execute_unprepared(&admit_none("users"))
+        .await
+        .expect("the owner alters the policy");
+    let me = "{ me { role } }";
+    let refused = app.call(&token, me, serde_json::json!({})).await;
+    assert_eq!(
+        crate::helpers::error_code(&refused),
+        "UNAUTHENTICATED",
+        "{refused}"
+    );
+    let again = app.login("admin@small.example").await;
+    assert!(!again.is_empty());
 }
