@@ -64,44 +64,33 @@ impl MigrationTrait for Migration {
             return Ok(());
         }
         let db = manager.get_connection();
-        // Roles belong to the whole server: another database may have made it already,
-        // possibly at this very moment.
+        // The role, then the rights it needs. Roles belong to the whole server: another
+        // database may make it at this very moment. One made beforehand by someone else
+        // must still be bound by the policies. The connecting role switches to it for
+        // every request; from PostgreSQL 16 on, a membership may deny switching (`SET
+        // FALSE`, as a creator's own grant has).
         db.execute_unprepared(&format!(
             "DO $$ BEGIN \
-               IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN \
-                 CREATE ROLE {APP_ROLE} NOLOGIN; \
-               END IF; \
-             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; \
-             END $$"
-        ))
-        .await?;
-        // A role made beforehand by someone else must still be bound by the policies.
-        db.execute_unprepared(&format!(
-            "DO $$ BEGIN \
+               BEGIN \
+                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN \
+                   CREATE ROLE {APP_ROLE} NOLOGIN; \
+                 END IF; \
+               EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; \
+               END; \
                IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}' \
                  AND (rolsuper OR rolbypassrls)) THEN \
                  RAISE EXCEPTION 'the role {APP_ROLE} must be neither a superuser nor BYPASSRLS'; \
                END IF; \
-             END $$"
-        ))
-        .await?;
-        // The connecting role switches to it for every request. From PostgreSQL 16 on, a
-        // membership may deny switching (`SET FALSE`, as a creator's own grant has).
-        db.execute_unprepared(&format!(
-            "DO $$ BEGIN \
-               IF current_setting('server_version_num')::int >= 160000 THEN \
-                 IF NOT pg_has_role(current_user, '{APP_ROLE}', 'SET') THEN \
-                   EXECUTE format('GRANT {APP_ROLE} TO %I WITH SET TRUE', current_user); \
+               BEGIN \
+                 IF current_setting('server_version_num')::int >= 160000 THEN \
+                   IF NOT pg_has_role(current_user, '{APP_ROLE}', 'SET') THEN \
+                     EXECUTE format('GRANT {APP_ROLE} TO %I WITH SET TRUE', current_user); \
+                   END IF; \
+                 ELSIF NOT pg_has_role(current_user, '{APP_ROLE}', 'MEMBER') THEN \
+                   EXECUTE format('GRANT {APP_ROLE} TO %I', current_user); \
                  END IF; \
-               ELSIF NOT pg_has_role(current_user, '{APP_ROLE}', 'MEMBER') THEN \
-                 EXECUTE format('GRANT {APP_ROLE} TO %I', current_user); \
-               END IF; \
-             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; \
-             END $$"
-        ))
-        .await?;
-        db.execute_unprepared(&format!(
-            "DO $$ BEGIN \
+               EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; \
+               END; \
                EXECUTE format('GRANT USAGE ON SCHEMA %I TO {APP_ROLE}', current_schema()); \
                EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA %I \
                  TO {APP_ROLE}', current_schema()); \
