@@ -5,6 +5,7 @@ use attain_core::import::Dataset;
 use attain_core::money::Currency;
 use attain_entity::enums::{DealStage, DealStatus, Segment};
 use attain_entity::{customer, deal};
+use attain_migration::TENANT_TABLES;
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, Statement,
@@ -18,30 +19,7 @@ use crate::helpers::spawn_app;
 async fn migrations_create_every_table_and_running_them_again_changes_nothing() {
     let app = spawn_app().await;
     db::migrate(&app.db).await.expect("a second run is a no-op");
-    for table in [
-        "organizations",
-        "users",
-        "sources",
-        "teams",
-        "team_managers",
-        "team_memberships",
-        "customers",
-        "leads",
-        "deals",
-        "activities",
-        "invoices",
-        "payments",
-        "survey_responses",
-        "expenses",
-        "market_sizes",
-        "ratings",
-        "scorecard_schemes",
-        "scheme_items",
-        "targets",
-        "evaluations",
-        "audit_log",
-        "import_ids",
-    ] {
+    for table in TENANT_TABLES.into_iter().chain(["rate_windows"]) {
         assert_eq!(app.count(table).await, 0, "{table}");
     }
     let postgres_asked = std::env::var("TEST_DATABASE_URL").is_ok_and(|url| !url.is_empty());
