@@ -250,11 +250,9 @@ async fn run(
     }
     // The caller's organization bounds every statement of the request; an anonymous one
     // (a login) reads no organization's rows but those its own paths look up.
-    let mut organization = None;
-    match authenticate(services, http).await {
+    let organization = match authenticate(services, http).await {
         Ok(Some(principal)) => {
             let rows = Rows::Organization(principal.organization_id);
-            organization = Some(rows);
             let people = PeopleLoader {
                 db: services.reads_for(http).clone(),
                 principal: principal.clone(),
@@ -268,10 +266,11 @@ async fn run(
                 .data(principal)
                 .data(People::new(people, spawn))
                 .data(Members::new(members, spawn));
+            Some(rows)
         }
-        Ok(None) => {}
+        Ok(None) => None,
         Err(error) => return refuse(error),
-    }
+    };
     let request_id = request_id(http);
     request = request
         .data(RequestId(request_id.clone()))
