@@ -336,13 +336,24 @@ async fn existing<C: ConnectionTrait>(
         .collect()
 }
 
-/// Columns of an activity row, in the order [`store`] binds them.
+/// Columns of an activity row, in the order [`insert`] binds them.
 const ACTIVITY_COLUMNS: &str = "organization_id, id, rep_id, kind, occurred_at, customer_id, deal_id, \
     quality, duration_minutes, notes, client_ref, original_digest, created_at, updated_at";
 
+/// The fields an activity's creation sets, as the audit log names them.
+const CREATED_FIELDS: [&str; 7] = [
+    "kind",
+    "occurredAt",
+    "customerId",
+    "dealId",
+    "quality",
+    "durationMinutes",
+    "notes",
+];
+
 /// Checks every item, then stores the valid ones with a few statements whatever their
-/// number: one insert that skips `client_ref`s already stored, one read of those, one
-/// insert into the audit log.
+/// number: one insert that skips `client_ref`s already stored, with its audit rows, and
+/// one read of the skipped ones.
 async fn store(
     db: &DatabaseConnection,
     writer: &Writer<'_>,
@@ -357,15 +368,14 @@ async fn store(
     let reject = |results: &mut Vec<Option<CoreResult<Logged>>>, index: usize, error: CoreError| {
         results[index] = Some(Err(prefixed(error, &prefix(index))));
     };
-    let transaction = crate::db::begin_write(db).await?;
     let reps: BTreeSet<Uuid> = inputs
         .iter()
         .map(|input| input.rep_id.unwrap_or(principal.id))
         .collect();
     let reps: Vec<Uuid> = reps.into_iter().collect();
-    let writable = writable_reps(&transaction, principal, &reps).await?;
+    let writable = writable_reps(db, principal, &reps).await?;
     let known = Known::load(
-        &transaction,
+        db,
         organization_id,
         inputs.iter().filter_map(|input| input.customer_id),
         inputs.iter().filter_map(|input| input.deal_id),
@@ -411,91 +421,29 @@ async fn store(
         ));
     }
     if rows.is_empty() {
-        transaction.commit().await?;
         return Ok(results.into_iter().flatten().collect());
     }
-
-    let mut sql = Sql::default();
-    let tuples: Vec<String> = rows
-        .iter()
-        .map(|(_, row)| {
-            let values = [
-                sql.param(row.organization_id),
-                sql.param(row.id),
-                sql.param(row.rep_id),
-                sql.param(row.kind.as_str()),
-                sql.param(row.occurred_at),
-                sql.param(row.customer_id),
-                sql.param(row.deal_id),
-                sql.param(row.quality),
-                sql.param(row.duration_minutes),
-                sql.param(row.notes.clone()),
-                sql.param(row.client_ref),
-                sql.param(row.original_digest.clone()),
-                sql.param(row.created_at),
-                sql.param(row.updated_at),
-            ];
-            format!("({})", values.join(", "))
-        })
-        .collect();
-    let inserted: HashSet<Uuid> = transaction
-        .query_all_raw(Statement::from_sql_and_values(
-            transaction.get_database_backend(),
-            format!(
-                "INSERT INTO activities ({ACTIVITY_COLUMNS}) VALUES {} \
-                 ON CONFLICT (organization_id, rep_id, client_ref) DO NOTHING RETURNING id",
-                tuples.join(", ")
-            ),
-            sql.values,
-        ))
-        .await?
-        .iter()
-        .map(|row| row.try_get::<Uuid>("", "id"))
-        .collect::<Result<_, _>>()?;
+    let candidates: Vec<&activity::Model> = rows.iter().map(|(_, row)| row).collect();
+    let inserted = insert(db, writer, &candidates).await?;
 
     // Those not inserted were stored before (or earlier in this batch): a replay when the
     // values match what was first logged, a conflict otherwise.
-    let skipped: Vec<&activity::Model> = rows
+    let skipped: BTreeSet<Uuid> = candidates
         .iter()
-        .map(|(_, row)| row)
         .filter(|row| !inserted.contains(&row.id))
+        .map(|row| row.client_ref)
         .collect();
     let mut stored: HashMap<(Uuid, Uuid), activity::Model> = HashMap::new();
     if !skipped.is_empty() {
-        let refs: BTreeSet<Uuid> = skipped.iter().map(|row| row.client_ref).collect();
         stored = activity::Entity::find()
             .filter(activity::Column::OrganizationId.eq(organization_id))
-            .filter(activity::Column::ClientRef.is_in(refs))
-            .all(&transaction)
+            .filter(activity::Column::ClientRef.is_in(skipped))
+            .all(db)
             .await?
             .into_iter()
             .map(|row| ((row.rep_id, row.client_ref), row))
             .collect();
     }
-    let created: Vec<&activity::Model> = rows
-        .iter()
-        .map(|(_, row)| row)
-        .filter(|row| inserted.contains(&row.id))
-        .collect();
-    audit::record_many(
-        &transaction,
-        writer,
-        AuditAction::Create,
-        "activity",
-        &created.iter().map(|row| row.id).collect::<Vec<_>>(),
-        &[
-            "kind",
-            "occurredAt",
-            "customerId",
-            "dealId",
-            "quality",
-            "durationMinutes",
-            "notes",
-        ],
-    )
-    .await?;
-    transaction.commit().await?;
-
     for (index, row) in rows {
         let answer = if inserted.contains(&row.id) {
             Ok(Logged::Created(row))
@@ -515,6 +463,88 @@ async fn store(
         results[index] = Some(answer);
     }
     Ok(results.into_iter().flatten().collect())
+}
+
+/// Inserts the rows whose `client_ref` is not stored yet, with their audit rows, and
+/// answers the ids it inserted. On PostgreSQL that is one statement; SQLite, which has no
+/// data-modifying CTEs, writes the audit rows with a second one in the same transaction.
+async fn insert(
+    db: &DatabaseConnection,
+    writer: &Writer<'_>,
+    rows: &[&activity::Model],
+) -> CoreResult<HashSet<Uuid>> {
+    let mut sql = Sql::default();
+    let tuples: Vec<String> = rows
+        .iter()
+        .map(|row| {
+            let values = [
+                sql.param(row.organization_id),
+                sql.param(row.id),
+                sql.param(row.rep_id),
+                sql.param(row.kind.as_str()),
+                sql.param(row.occurred_at),
+                sql.param(row.customer_id),
+                sql.param(row.deal_id),
+                sql.param(row.quality),
+                sql.param(row.duration_minutes),
+                sql.param(row.notes.clone()),
+                sql.param(row.client_ref),
+                sql.param(row.original_digest.clone()),
+                sql.param(row.created_at),
+                sql.param(row.updated_at),
+            ];
+            format!("({})", values.join(", "))
+        })
+        .collect();
+    let insert = format!(
+        "INSERT INTO activities ({ACTIVITY_COLUMNS}) VALUES {} \
+         ON CONFLICT (organization_id, rep_id, client_ref) DO NOTHING RETURNING id",
+        tuples.join(", ")
+    );
+    let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+    let backend = db.get_database_backend();
+    let inserted_ids = |rows: Vec<sea_orm::QueryResult>| -> CoreResult<HashSet<Uuid>> {
+        rows.iter()
+            .map(|row| Ok(row.try_get::<Uuid>("", "id")?))
+            .collect()
+    };
+    if crate::db::is_postgres(db) {
+        let audit = audit::for_returned(
+            &mut sql,
+            writer,
+            AuditAction::Create,
+            "activity",
+            &ids,
+            &CREATED_FIELDS,
+            "inserted",
+        );
+        let statement =
+            format!("WITH inserted AS ({insert}), audited AS ({audit}) SELECT id FROM inserted");
+        let rows = db
+            .query_all_raw(Statement::from_sql_and_values(
+                backend, statement, sql.values,
+            ))
+            .await?;
+        return inserted_ids(rows);
+    }
+    let transaction = crate::db::begin_write(db).await?;
+    let inserted = inserted_ids(
+        transaction
+            .query_all_raw(Statement::from_sql_and_values(backend, insert, sql.values))
+            .await?,
+    )?;
+    let created: Vec<Uuid> = ids.into_iter().filter(|id| inserted.contains(id)).collect();
+    audit::record_many(
+        &transaction,
+        writer,
+        AuditAction::Create,
+        "activity",
+        &created,
+        &CREATED_FIELDS,
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(inserted)
 }
 
 /// An activity the caller may read, not deleted; `NOT_FOUND` otherwise.

@@ -5,13 +5,14 @@
 use attain_entity::audit_log;
 use attain_entity::enums::{ActorKind, AuditAction};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveEnum, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
 use crate::access::{Operation, Principal, Role};
 use crate::error::CoreResult;
+use crate::kpi::scope::Sql;
 use crate::time::now_micros;
 
 /// Who is writing, and through which request.
@@ -67,6 +68,46 @@ pub async fn record_many<C: ConnectionTrait>(
         .exec_without_returning(conn)
         .await?;
     Ok(())
+}
+
+/// The audit rows of a data-modifying CTE of the same statement (PostgreSQL): one row
+/// for each of `candidates` that the CTE named `changed` returns in its `id` column. A
+/// change and its audit rows are then one statement, atomic without a transaction.
+pub fn for_returned(
+    sql: &mut Sql,
+    writer: &Writer<'_>,
+    action: AuditAction,
+    entity: &str,
+    candidates: &[Uuid],
+    changed_fields: &[&str],
+    changed: &str,
+) -> String {
+    let principal = writer.principal;
+    let pairs: Vec<String> = candidates
+        .iter()
+        .map(|id| {
+            let entity_id = sql.param(*id);
+            let audit_id = sql.param(Uuid::now_v7());
+            format!("({entity_id}::uuid, {audit_id}::uuid)")
+        })
+        .collect();
+    let organization_id = sql.param(principal.organization_id);
+    let actor_kind = sql.param(actor_kind(principal).to_value());
+    let actor_id = sql.param(principal.id);
+    let action = sql.param(action.to_value());
+    let entity = sql.param(entity);
+    let changes = sql.param(serde_json::to_string(changed_fields).unwrap_or_default());
+    let request_id = sql.param(writer.request_id.clone());
+    let at = sql.param(now_micros());
+    format!(
+        "INSERT INTO audit_log (organization_id, id, actor_kind, actor_id, action, entity, \
+         entity_id, changes, request_id, at) \
+         SELECT {organization_id}, audited.id, {actor_kind}, {actor_id}, {action}, {entity}, \
+         audited.entity_id, {changes}, {request_id}, {at} \
+         FROM (VALUES {}) AS audited (entity_id, id) \
+         JOIN {changed} ON {changed}.id = audited.entity_id",
+        pairs.join(", ")
+    )
 }
 
 fn actor_kind(principal: &Principal) -> ActorKind {
