@@ -79,6 +79,44 @@ const UPSERT_DEALS: &str = "mutation($i: [DealUpsert!]!) { upsertDeals(items: $i
 const LOG: &str = "mutation($i: ActivityInput!) { logActivity(input: $i) { status } }";
 const LOG_MANY: &str = "mutation($i: [ActivityInput!]!) { logActivities(inputs: $i) { status } }";
 
+/// The machine's CPU time from `/proc/stat`, in ticks of 10 ms (Linux's `USER_HZ`): time
+/// spent working, by every process (the server, PostgreSQL, this load), and time the host
+/// took from this machine (steal). Work per request holds steadier than rates when the
+/// host is busy.
+#[derive(Clone, Copy, Default)]
+struct Cpu {
+    busy: u64,
+    steal: u64,
+}
+
+impl Cpu {
+    fn now() -> Cpu {
+        let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+        let ticks: Vec<u64> = stat
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|field| field.parse().ok())
+            .collect();
+        // user nice system idle iowait irq softirq steal
+        let at = |index: usize| ticks.get(index).copied().unwrap_or(0);
+        Cpu {
+            busy: at(0) + at(1) + at(2) + at(5) + at(6),
+            steal: at(7),
+        }
+    }
+
+    /// Milliseconds of work per unit since `self`, and seconds stolen.
+    fn per(self, units: usize) -> (f64, f64) {
+        let now = Cpu::now();
+        let busy = (now.busy - self.busy) as f64 * 10.0;
+        let steal = (now.steal - self.steal) as f64 / 100.0;
+        (busy / units.max(1) as f64, steal)
+    }
+}
+
 fn percentile(samples: &mut [Duration], q: f64) -> Duration {
     samples.sort();
     samples[((samples.len() as f64 - 1.0) * q).round() as usize]
@@ -154,6 +192,7 @@ async fn run() {
 
     // 1. Throughput: CLIENTS clients log one activity after another for PHASE.
     let counter = Arc::new(Mutex::new(0usize));
+    let cpu = Cpu::now();
     let started = Instant::now();
     let workers: Vec<_> = (0..CLIENTS)
         .map(|worker| {
@@ -180,6 +219,7 @@ async fn run() {
     }
     let logged = *counter.lock().await;
     let throughput = logged as f64 / started.elapsed().as_secs_f64();
+    let (log_cpu, log_steal) = cpu.per(logged);
 
     // 2. Latency at a fixed rate of half that throughput (open loop).
     let rate = (throughput / 2.0).max(1.0);
@@ -213,6 +253,7 @@ async fn run() {
     );
 
     // 3. Offline batches of 500, four clients at a time.
+    let cpu = Cpu::now();
     let started = Instant::now();
     let batches: Vec<_> = (0..BATCHES)
         .map(|batch| {
@@ -227,6 +268,7 @@ async fn run() {
     let mut stream = futures_util::stream::iter(batches).buffer_unordered(4);
     while stream.next().await.is_some() {}
     let batch_rows = (BATCHES * BATCH) as f64 / started.elapsed().as_secs_f64();
+    let (batch_cpu, batch_steal) = cpu.per(BATCHES * BATCH);
 
     // 4. COPY of as many rows into the same table.
     let rep = report.id("users", "rep-0").unwrap();
@@ -242,6 +284,7 @@ async fn run() {
     }
     let pool = db.get_postgres_connection_pool();
     let mut connection = pool.acquire().await.unwrap();
+    let cpu = Cpu::now();
     let started = Instant::now();
     let mut copy = connection
         .copy_in_raw(
@@ -254,6 +297,7 @@ async fn run() {
     copy.send(csv.as_bytes()).await.unwrap();
     copy.finish().await.unwrap();
     let copy_rows = (BATCHES * BATCH) as f64 / started.elapsed().as_secs_f64();
+    let (copy_cpu, _) = cpu.per(BATCHES * BATCH);
     let _ = db.execute_unprepared("ANALYZE activities").await;
 
     // 5. A partner's deal batches of 1,000, four at a time, after its customers.
@@ -343,14 +387,22 @@ async fn run() {
         PHASE.as_secs()
     );
     println!(
+        "| machine CPU per logActivity | {log_cpu:.2} ms (host took {log_steal:.1} s of CPU) |"
+    );
+    println!(
         "| logActivity at {rate:.0} per s | p50 {:.1} ms, p99 {:.1} ms |",
         p50.as_secs_f64() * 1e3,
         p99.as_secs_f64() * 1e3
     );
     println!("| logActivities, batches of {BATCH}, 4 at a time | {batch_rows:.0} rows per s |");
     println!(
-        "| COPY of as many rows | {copy_rows:.0} rows per s (batches reach {:.0} % of it) |",
-        batch_rows / copy_rows * 100.0
+        "| machine CPU per batched row | {:.0} µs (host took {batch_steal:.1} s of CPU) |",
+        batch_cpu * 1e3
+    );
+    println!(
+        "| COPY of as many rows | {copy_rows:.0} rows per s (batches reach {:.0} % of it), {:.0} µs of CPU per row |",
+        batch_rows / copy_rows * 100.0,
+        copy_cpu * 1e3
     );
     println!("| upsertDeals, batches of {DEAL_BATCH}, 4 at a time | {deal_rows:.0} rows per s |");
     println!(

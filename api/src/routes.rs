@@ -196,7 +196,14 @@ async fn execute(
     let operation = limits::operation_name(&request).unwrap_or_default();
     tracing::Span::current().record("operation", operation.as_str());
     let started = Instant::now();
-    let (status, retry_after, response) = run(schema, services, guard, http, request).await;
+    // A mutation's statements repeat the same few shapes: PostgreSQL may reuse their plans.
+    let writes = is_mutation(&request);
+    let run = run(schema, services, guard, http, request);
+    let (status, retry_after, response) = if writes {
+        tenancy::reusing_plans(run).await
+    } else {
+        run.await
+    };
     let codes: Vec<String> = response
         .errors
         .iter()

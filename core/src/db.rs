@@ -49,16 +49,9 @@ pub async fn connect(url: &str, max_connections: u32) -> CoreResult<DatabaseConn
         .statement_timeout(STATEMENT_TIMEOUT)
         .sqlx_logging(false)
         // Organization-wide aggregates sort and hash a few hundred thousand rows: enough
-        // memory per operation keeps them off temporary files. The KPI statements are
-        // planned for their actual period and reps: a generic plan of a prepared
-        // statement can pick a year-long index range for ten reps (measured 29 ms
-        // instead of 0.8 ms).
-        .map_sqlx_postgres_opts(|postgres| {
-            postgres.options([
-                ("work_mem", WORK_MEM),
-                ("plan_cache_mode", "force_custom_plan"),
-            ])
-        })
+        // memory per operation keeps them off temporary files. How statements are planned
+        // is set per task, with its scope.
+        .map_sqlx_postgres_opts(|postgres| postgres.options([("work_mem", WORK_MEM)]))
         .map_sqlx_postgres_pool_opts(tenancy::scoped_pool)
         .map_sqlx_sqlite_opts(|sqlite| {
             sqlite

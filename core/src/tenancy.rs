@@ -9,6 +9,10 @@
 //! that must look across organizations or make one: migrations, imports, the demo
 //! generator, and logins and token exchanges before their organization is known.
 //! SQLite has no row-level security; there the scope changes nothing.
+//!
+//! The same statement sets how PostgreSQL plans the task's prepared statements: afresh for
+//! each execution's values by default, or reusing a generic plan in tasks that only write
+//! ([`reusing_plans`]).
 
 use std::future::Future;
 
@@ -29,6 +33,7 @@ pub enum Rows {
 
 tokio::task_local! {
     static ROWS: Rows;
+    static REUSING_PLANS: ();
 }
 
 /// Runs `future` with `rows` as the scope of every connection it acquires.
@@ -41,24 +46,44 @@ pub async fn as_system<F: Future>(future: F) -> F::Output {
     within(Rows::All, future).await
 }
 
+/// Runs `future` letting PostgreSQL reuse a generic plan for its prepared statements (the
+/// planner's `auto` mode). For writes: their statements are small, repeat with the same
+/// shape, and planning one afresh costs about as much as running it (a 500-row insert
+/// measured 150 µs of machine CPU per row with plans made afresh, 100 µs reusing them).
+/// Reads keep plans made for their values: a generic plan of a KPI statement can scan a
+/// year-long index range for ten reps (measured 29 ms instead of 0.8 ms).
+pub async fn reusing_plans<F: Future>(future: F) -> F::Output {
+    REUSING_PLANS.scope((), future).await
+}
+
 /// The scope of the current task, if it runs in one.
 pub fn current() -> Option<Rows> {
     ROWS.try_with(|rows| *rows).ok()
 }
 
-/// Sets the current task's scope on a PostgreSQL connection: its role and organization.
+/// Sets the current task's scope on a PostgreSQL connection (its role and organization)
+/// and its planning mode.
 async fn apply(connection: &mut PgConnection) -> Result<(), sqlx::Error> {
     let (role, organization) = match current() {
         Some(Rows::All) => ("none", String::new()),
         Some(Rows::Organization(id)) => (APP_ROLE, id.to_string()),
         None => (APP_ROLE, String::new()),
     };
-    sqlx::query("SELECT set_config('role', $1, false), set_config($2, $3, false)")
-        .bind(role)
-        .bind(ORGANIZATION_SETTING)
-        .bind(organization)
-        .execute(connection)
-        .await?;
+    let planning = if REUSING_PLANS.try_with(|_| ()).is_ok() {
+        "auto"
+    } else {
+        "force_custom_plan"
+    };
+    sqlx::query(
+        "SELECT set_config('role', $1, false), set_config($2, $3, false), \
+         set_config('plan_cache_mode', $4, false)",
+    )
+    .bind(role)
+    .bind(ORGANIZATION_SETTING)
+    .bind(organization)
+    .bind(planning)
+    .execute(connection)
+    .await?;
     Ok(())
 }
 

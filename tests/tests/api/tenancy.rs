@@ -208,3 +208,37 @@ async fn requests_run_under_the_policies() {
     let again = app.login("admin@small.example").await;
     assert!(!again.is_empty());
 }
+
+/// Writes let PostgreSQL reuse generic plans; every other task's statements are planned
+/// for their values. The pool sets the mode on each hand-out, so a connection a write
+/// used plans afresh again for the next read.
+#[tokio::test]
+async fn writes_reuse_plans_and_reads_plan_for_their_values() {
+    let app = spawn_app().await;
+    let organization = app.small_org().await.organization_id;
+    if !db::is_postgres(&app.db) {
+        return;
+    }
+    let pool = db::connect(app.database_url(), 1)
+        .await
+        .expect("the server's kind of pool");
+    let mode = || async {
+        let row = pool
+            .query_one_raw(Statement::from_string(
+                pool.get_database_backend(),
+                "SELECT current_setting('plan_cache_mode') AS mode",
+            ))
+            .await
+            .expect("the query runs")
+            .expect("one row");
+        row.try_get::<String>("", "mode").expect("a setting")
+    };
+    let rows = Rows::Organization(organization);
+    assert_eq!(tenancy::within(rows, mode()).await, "force_custom_plan");
+    assert_eq!(
+        tenancy::within(rows, tenancy::reusing_plans(mode())).await,
+        "auto"
+    );
+    assert_eq!(tenancy::within(rows, mode()).await, "force_custom_plan");
+    assert_eq!(tenancy::as_system(mode()).await, "force_custom_plan");
+}
