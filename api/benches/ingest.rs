@@ -329,6 +329,7 @@ async fn run() {
                          "createdAt": "2026-01-01T00:00:00Z" }))
         .collect();
     post(partner.clone(), UPSERT_CUSTOMERS, json!({ "i": customers })).await;
+    let cpu = Cpu::now();
     let started = Instant::now();
     let batches: Vec<_> = (0..DEAL_BATCHES)
         .map(|batch| {
@@ -345,6 +346,7 @@ async fn run() {
     let mut stream = futures_util::stream::iter(batches).buffer_unordered(4);
     while stream.next().await.is_some() {}
     let deal_rows = (DEAL_BATCHES * DEAL_BATCH) as f64 / started.elapsed().as_secs_f64();
+    let (deal_cpu, deal_steal) = cpu.per(DEAL_BATCHES * DEAL_BATCH);
 
     // 6. COPY of as many deals into the same table.
     let customer: Uuid = db
@@ -405,6 +407,10 @@ async fn run() {
         copy_cpu * 1e3
     );
     println!("| upsertDeals, batches of {DEAL_BATCH}, 4 at a time | {deal_rows:.0} rows per s |");
+    println!(
+        "| machine CPU per deal | {:.0} µs (host took {deal_steal:.1} s of CPU) |",
+        deal_cpu * 1e3
+    );
     println!(
         "| COPY of as many deals | {copy_deals:.0} rows per s (batches reach {:.0} % of it) |",
         deal_rows / copy_deals * 100.0

@@ -48,11 +48,12 @@ pub async fn relink_customers<C: ConnectionTrait>(
             .await
             .context("locking customers")?;
         }
-        // Open and lost deals without a link are left alone: only won deals and those
-        // that lose their link are written.
+        // Only the links that change are written: a batch adding a won deal to a
+        // customer rewrites its predecessor's link, not the customer's whole history.
         let sql = format!(
             "UPDATE deals SET next_won_at = {NEXT_WON_AT} WHERE organization_id = $1 \
-             AND customer_id IN ({}) AND (status = 'WON' OR next_won_at IS NOT NULL)",
+             AND customer_id IN ({}) AND (status = 'WON' OR next_won_at IS NOT NULL) \
+             AND next_won_at IS DISTINCT FROM ({NEXT_WON_AT})",
             placeholders.join(", ")
         );
         conn.execute_raw(Statement::from_sql_and_values(
