@@ -13,7 +13,8 @@ use uuid::Uuid;
 
 use crate::error::CoreResult;
 
-/// Relinks the won deals of some customers of an organization. On PostgreSQL the
+/// Relinks the won deals of some customers of an organization, in the caller's
+/// transaction. On PostgreSQL the
 /// customers are locked first, in id order, so that concurrent writers relinking the
 /// same customers take turns instead of deadlocking over their deals' rows (the lock
 /// does not block inserts that merely reference the customers).
@@ -25,6 +26,13 @@ pub async fn relink_customers<C: ConnectionTrait>(
     let mut customers = customers.to_vec();
     customers.sort();
     customers.dedup();
+    if conn.get_database_backend() == DatabaseBackend::Postgres {
+        // Planned for the customers it names, also in a write that reuses generic plans:
+        // a generic plan of the relink of 500 customers took 295 ms where theirs took 54.
+        conn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
+            .await
+            .context("planning the relink")?;
+    }
     for chunk in customers.chunks(500) {
         let mut values = vec![Value::from(organization_id)];
         let placeholders: Vec<String> = chunk
