@@ -1,6 +1,6 @@
 //! The audit log: who (a user or partner client) did what (entity, id, action, changed
-//! fields) when, through which request — written in the same transaction as the change,
-//! and readable by admins only.
+//! fields) when, through which request — written atomically with the change (in its
+//! transaction, or in its very statement), and readable by admins only.
 
 use attain_entity::audit_log;
 use attain_entity::enums::{ActorKind, AuditAction};
