@@ -11,7 +11,7 @@
 //! SQLite has no row-level security; there the scope changes nothing.
 //!
 //! The same statement sets how PostgreSQL plans the task's prepared statements: afresh for
-//! each execution's values by default, or reusing a generic plan in tasks that only write
+//! each execution's values by default, or reusing a generic plan in the tasks that write
 //! ([`reusing_plans`]).
 
 use std::future::Future;
@@ -49,7 +49,7 @@ pub async fn as_system<F: Future>(future: F) -> F::Output {
 /// Runs `future` letting PostgreSQL reuse a generic plan for its prepared statements (the
 /// planner's `auto` mode). For writes: their statements are small, repeat with the same
 /// shape, and planning one afresh costs about as much as running it (a 500-row insert
-/// measured 150 µs of machine CPU per row with plans made afresh, 100 µs reusing them).
+/// measured 150 µs of machine CPU per row with plans made afresh, about 100 reusing them).
 /// Reads keep plans made for their values: a generic plan of a KPI statement can scan a
 /// year-long index range for ten reps (measured 29 ms instead of 0.8 ms).
 pub async fn reusing_plans<F: Future>(future: F) -> F::Output {

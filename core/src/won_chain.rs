@@ -14,10 +14,10 @@ use uuid::Uuid;
 use crate::error::CoreResult;
 
 /// Relinks the won deals of some customers of an organization, in the caller's
-/// transaction. On PostgreSQL the
-/// customers are locked first, in id order, so that concurrent writers relinking the
-/// same customers take turns instead of deadlocking over their deals' rows (the lock
-/// does not block inserts that merely reference the customers).
+/// transaction. On PostgreSQL the customers are locked first, in id order, so that
+/// concurrent writers relinking the same customers take turns instead of deadlocking over
+/// their deals' rows (the lock does not block inserts that merely reference the
+/// customers).
 pub async fn relink_customers<C: ConnectionTrait>(
     conn: &C,
     organization_id: Uuid,
