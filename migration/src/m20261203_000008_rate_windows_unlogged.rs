@@ -11,24 +11,21 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DatabaseBackend::Postgres {
-            return Ok(());
-        }
-        manager
-            .get_connection()
-            .execute_unprepared("ALTER TABLE rate_windows SET UNLOGGED")
-            .await?;
-        Ok(())
+        persistence(manager, "UNLOGGED").await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DatabaseBackend::Postgres {
-            return Ok(());
-        }
+        persistence(manager, "LOGGED").await
+    }
+}
+
+/// Makes `rate_windows` `LOGGED` or `UNLOGGED` on PostgreSQL; nothing on SQLite.
+async fn persistence(manager: &SchemaManager<'_>, mode: &str) -> Result<(), DbErr> {
+    if manager.get_database_backend() == DatabaseBackend::Postgres {
         manager
             .get_connection()
-            .execute_unprepared("ALTER TABLE rate_windows SET LOGGED")
+            .execute_unprepared(&format!("ALTER TABLE rate_windows SET {mode}"))
             .await?;
-        Ok(())
     }
+    Ok(())
 }
