@@ -9,13 +9,12 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use anyhow::Context;
-use attain_core::access::{Principal, Role};
-use attain_core::identity::{self, SubjectKind};
+use attain_core::access::Role;
+use attain_core::identity::SubjectKind;
 use attain_core::{CoreError, CoreResult};
 use chrono::Utc;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
-use sea_orm::DatabaseConnection;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -185,13 +184,10 @@ impl Tokens {
             .map_err(|_| CoreError::Unauthenticated)
     }
 
-    /// The principal of a request's `Authorization` header value: `Ok(None)` without a
-    /// header, `UNAUTHENTICATED` for a bad token or a subject that is gone or deactivated.
-    pub async fn authenticate(
-        &self,
-        db: &DatabaseConnection,
-        authorization: Option<&str>,
-    ) -> CoreResult<Option<Principal>> {
+    /// The subject a request's `Authorization` header value names: `Ok(None)` without a
+    /// header, `UNAUTHENTICATED` for a bad token. Whether the subject still exists and is
+    /// active is the database's to say ([`attain_core::identity::principal`]).
+    pub fn subject(&self, authorization: Option<&str>) -> CoreResult<Option<Subject>> {
         let Some(value) = authorization else {
             return Ok(None);
         };
@@ -202,16 +198,26 @@ impl Tokens {
         let claims = self.verify(token.trim())?;
         let organization_id =
             Uuid::parse_str(&claims.org).map_err(|_| CoreError::Unauthenticated)?;
-        let subject = Uuid::parse_str(&claims.sub).map_err(|_| CoreError::Unauthenticated)?;
+        let id = Uuid::parse_str(&claims.sub).map_err(|_| CoreError::Unauthenticated)?;
         let kind = if claims.role == Role::Partner.as_str() {
             SubjectKind::Partner
         } else {
             SubjectKind::User
         };
-        identity::principal(db, organization_id, subject, kind)
-            .await
-            .map(Some)
+        Ok(Some(Subject {
+            organization_id,
+            id,
+            kind,
+        }))
     }
+}
+
+/// Whom a verified token names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Subject {
+    pub organization_id: Uuid,
+    pub id: Uuid,
+    pub kind: SubjectKind,
 }
 
 /// Reads the secret kept at `path`, making a random one the first time.

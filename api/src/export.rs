@@ -17,7 +17,7 @@ use serde::Deserialize;
 use std::time::Instant;
 
 use crate::graphql::Services;
-use crate::routes::{Guard, authenticate, count_request, server_error, status_of};
+use crate::routes::{Guard, admit, server_error, status_of};
 
 /// Rows written per chunk of the response.
 const CHUNK_ROWS: usize = 200;
@@ -185,9 +185,8 @@ async fn table_for(
     http: &HttpRequest,
     query: Option<web::Query<ExportQuery>>,
 ) -> Result<(Asked, String, Vec<TableRow>), CoreError> {
-    count_request(guard, http).await?;
-    let principal = authenticate(services, http)
-        .await?
+    let principal = admit(services, guard, http)
+        .await??
         .ok_or(CoreError::Unauthenticated)?;
     let query = query.ok_or_else(|| CoreError::bad_input("period", "required"))?;
     let asked = query.parse()?;

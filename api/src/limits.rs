@@ -8,7 +8,8 @@ use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, Selection, SelectionSet,
 };
 use async_graphql::{Positioned, Request};
-use attain_core::{CoreError, rate};
+use attain_core::CoreError;
+use attain_core::rate::{self, Counts};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sea_orm::DatabaseConnection;
 use sha2::{Digest, Sha256};
@@ -141,10 +142,15 @@ impl RequestRate {
         }
     }
 
-    /// Counts a request; `RATE_LIMITED` when the caller is over its rate, `UNAVAILABLE`
-    /// when the shared count cannot be reached (the request could do nothing then).
-    pub async fn check(&self, token: Option<&str>, address: Option<&str>) -> Result<(), CoreError> {
-        let key = match token {
+    /// Counts a request in this instance under its caller's key (its token's digest, or
+    /// its client address), and answers the key; `RATE_LIMITED` when the caller is over
+    /// its rate here.
+    pub fn count_here(
+        &self,
+        token: Option<&str>,
+        address: Option<&str>,
+    ) -> Result<String, CoreError> {
+        let caller = match token {
             Some(token) => format!("t:{:x}", Sha256::digest(token.as_bytes())),
             None => format!("a:{}", address.unwrap_or("unknown")),
         };
@@ -152,21 +158,41 @@ impl RequestRate {
             self.limiter.retain_recent();
         }
         self.limiter
-            .check_key(&key)
+            .check_key(&caller)
             .map_err(|_| CoreError::RateLimited)?;
+        Ok(caller)
+    }
+
+    /// The database that counts the requests of every instance, when there is one.
+    pub fn shared(&self) -> Option<&DatabaseConnection> {
+        self.shared.as_ref()
+    }
+
+    /// Counts a request of `caller` in the shared database, when there is one;
+    /// `RATE_LIMITED` when the caller is over its rate, `UNAVAILABLE` when the count cannot
+    /// be reached (the request could do nothing then).
+    pub async fn count_shared(&self, caller: &str) -> Result<(), CoreError> {
         let Some(db) = &self.shared else {
             return Ok(());
         };
         let now = chrono::Utc::now().timestamp();
-        let per_minute = i64::try_from(self.per_minute).unwrap_or(i64::MAX / 120);
-        match rate::count(db, &key, now.div_euclid(60)).await {
-            Ok(counts) if counts.exceed(per_minute, now.rem_euclid(60)) => {
-                Err(CoreError::RateLimited)
-            }
-            Ok(_) => Ok(()),
-            Err(error) => Err(error),
-        }
+        let counts = rate::count(db, caller, minute(now)).await?;
+        self.judge(counts, now)
     }
+
+    /// `RATE_LIMITED` when shared `counts` read at `now` (Unix seconds) are over the rate.
+    pub fn judge(&self, counts: Counts, now: i64) -> Result<(), CoreError> {
+        let per_minute = i64::try_from(self.per_minute).unwrap_or(i64::MAX / 120);
+        if counts.exceed(per_minute, now.rem_euclid(60)) {
+            return Err(CoreError::RateLimited);
+        }
+        Ok(())
+    }
+}
+
+/// The minute (since the Unix epoch) that the Unix second `now` falls in.
+pub fn minute(now: i64) -> i64 {
+    now.div_euclid(60)
 }
 
 #[cfg(test)]
@@ -211,16 +237,19 @@ mod tests {
         assert!(check_shape(&three, &limits()).is_ok());
     }
 
-    #[tokio::test]
-    async fn each_caller_has_its_own_rate() {
+    #[test]
+    fn each_caller_has_its_own_rate() {
         let rate = RequestRate::new(2, None);
-        assert!(rate.check(Some("token-a"), None).await.is_ok());
-        assert!(rate.check(Some("token-a"), None).await.is_ok());
+        assert!(rate.count_here(Some("token-a"), None).is_ok());
+        assert!(rate.count_here(Some("token-a"), None).is_ok());
         assert!(matches!(
-            rate.check(Some("token-a"), None).await,
+            rate.count_here(Some("token-a"), None),
             Err(CoreError::RateLimited)
         ));
-        assert!(rate.check(Some("token-b"), None).await.is_ok());
-        assert!(rate.check(None, Some("10.0.0.1")).await.is_ok());
+        assert!(rate.count_here(Some("token-b"), None).is_ok());
+        assert_eq!(
+            rate.count_here(None, Some("10.0.0.1")).unwrap(),
+            "a:10.0.0.1"
+        );
     }
 }

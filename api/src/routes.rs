@@ -12,6 +12,7 @@ use async_graphql::parser::types::OperationType;
 use attain_core::CoreError;
 use attain_core::access::Principal;
 use attain_core::db;
+use attain_core::identity;
 use attain_core::tenancy::{self, Rows};
 use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
@@ -249,15 +250,16 @@ async fn run(
         let (status, retry_after) = status_of(&error);
         (status, retry_after, failure(error))
     };
-    if let Err(error) = count_request(guard, http).await {
-        return refuse(error);
-    }
+    let admitted = match admit(services, guard, http).await {
+        Ok(admitted) => admitted,
+        Err(error) => return refuse(error),
+    };
     if let Err(error) = limits::check_shape(&request, &guard.limits) {
         return (StatusCode::OK, None, failure(error));
     }
     // The caller's organization bounds every statement of the request; an anonymous one
     // (a login) reads no organization's rows but those its own paths look up.
-    let organization = match authenticate(services, http).await {
+    let organization = match admitted {
         Ok(Some(principal)) => {
             let rows = Rows::Organization(principal.organization_id);
             let people = PeopleLoader {
@@ -349,25 +351,46 @@ fn authorization(http: &HttpRequest) -> Option<&str> {
         .map(|value| value.to_str().unwrap_or("invalid"))
 }
 
-/// Counts the request against its caller's rate: its token, or its client address.
-pub(crate) async fn count_request(guard: &Guard, http: &HttpRequest) -> Result<(), CoreError> {
-    let address = http.peer_addr().map(|address| address.ip().to_string());
-    guard
-        .rate
-        .check(authorization(http), address.as_deref())
-        .await
-}
+/// What letting a request in answers: the outer error refuses it for its caller's rate
+/// (or a count that cannot be reached); the inner result is the caller its token names,
+/// none without a token.
+pub(crate) type Admission = Result<Result<Option<Principal>, CoreError>, CoreError>;
 
-/// The caller the request's token names, as the database says it is now; none without a
-/// token.
-pub(crate) async fn authenticate(
-    services: &Services,
-    http: &HttpRequest,
-) -> Result<Option<Principal>, CoreError> {
-    services
-        .tokens
-        .authenticate(&services.db, authorization(http))
+/// Counts the request against its caller's rate (its token, or its client address) and
+/// finds the caller its token names, as the database says it is now. With a shared count
+/// and a valid token, one statement does both.
+pub(crate) async fn admit(services: &Services, guard: &Guard, http: &HttpRequest) -> Admission {
+    let authorization = authorization(http);
+    let address = http.peer_addr().map(|address| address.ip().to_string());
+    let caller = guard.rate.count_here(authorization, address.as_deref())?;
+    let subject = services.tokens.subject(authorization);
+    if let (Some(shared), Ok(Some(subject))) = (guard.rate.shared(), &subject) {
+        let now = chrono::Utc::now().timestamp();
+        let (counts, principal) = identity::principal_counting(
+            shared,
+            subject.organization_id,
+            subject.id,
+            subject.kind,
+            &caller,
+            limits::minute(now),
+        )
+        .await?;
+        guard.rate.judge(counts, now)?;
+        return Ok(principal.map(Some));
+    }
+    guard.rate.count_shared(&caller).await?;
+    Ok(match subject {
+        Ok(Some(subject)) => identity::principal(
+            &services.db,
+            subject.organization_id,
+            subject.id,
+            subject.kind,
+        )
         .await
+        .map(Some),
+        Ok(None) => Ok(None),
+        Err(error) => Err(error),
+    })
 }
 
 /// The HTTP status of a request-level error, and the `Retry-After` it carries.

@@ -6,15 +6,17 @@ use anyhow::anyhow;
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use attain_entity::enums::SourceKind;
+use attain_entity::enums::{Role as StoredRole, SourceKind};
 use attain_entity::{source, user};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Statement, Value,
+    ActiveEnum, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Statement, Value,
 };
 use uuid::Uuid;
 
 use crate::access::{Principal, Role};
 use crate::error::{CoreError, CoreResult};
+use crate::rate::{self, Counts};
 use crate::tenancy::{self, Rows};
 
 /// Hashes a password with argon2id and a random salt.
@@ -129,46 +131,101 @@ pub async fn principal(
     .await
 }
 
+/// [`principal`] together with the count of the request of `caller` in `minute`
+/// ([`rate::count`]), in one statement: the two lookups every authenticated request makes
+/// cost one round trip. The outer error is the database's; the inner one says the
+/// subject is gone or deactivated.
+pub async fn principal_counting(
+    db: &DatabaseConnection,
+    organization_id: Uuid,
+    subject: Uuid,
+    kind: SubjectKind,
+    caller: &str,
+    minute: i64,
+) -> CoreResult<(Counts, CoreResult<Principal>)> {
+    let lookup = match kind {
+        SubjectKind::User => {
+            "(SELECT u.role FROM users u WHERE u.organization_id = $3 AND u.id = $4 \
+             AND u.active)"
+        }
+        SubjectKind::Partner => {
+            "(SELECT s.kind FROM sources s WHERE s.organization_id = $3 AND s.id = $4 \
+             AND s.active AND s.kind = 'PARTNER')"
+        }
+    };
+    tenancy::within(Rows::Organization(organization_id), async {
+        let statement = rate::counting(
+            db,
+            caller,
+            minute,
+            &format!(", {lookup} AS role"),
+            vec![Value::from(organization_id), Value::from(subject)],
+        );
+        let row = db.query_one_raw(statement).await?;
+        let counts = rate::counted(db, minute, row.as_ref()).await?;
+        let stored: Option<String> = match &row {
+            Some(row) => row.try_get("", "role")?,
+            None => None,
+        };
+        let role = match (kind, stored) {
+            (SubjectKind::Partner, Some(_)) => Some(Role::Partner),
+            (SubjectKind::User, Some(role)) => {
+                StoredRole::try_from_value(&role).ok().map(Role::from)
+            }
+            (_, None) => None,
+        };
+        let principal = match role {
+            Some(role) => Ok(with_role(db, organization_id, subject, role).await?),
+            None => Err(CoreError::Unauthenticated),
+        };
+        Ok((counts, principal))
+    })
+    .await
+}
+
 async fn stored_principal(
     db: &DatabaseConnection,
     organization_id: Uuid,
     subject: Uuid,
     kind: SubjectKind,
 ) -> CoreResult<Principal> {
-    match kind {
-        SubjectKind::User => {
-            let user = user::Entity::find_by_id((organization_id, subject))
-                .one(db)
-                .await?
-                .filter(|user| user.active)
-                .ok_or(CoreError::Unauthenticated)?;
-            let role = Role::from(user.role);
-            let subtree = if role == Role::Manager {
-                managed_subtree(db, organization_id, user.id).await?
-            } else {
-                Vec::new()
-            };
-            Ok(Principal {
-                organization_id,
-                id: user.id,
-                role,
-                subtree,
-            })
-        }
-        SubjectKind::Partner => {
-            source::Entity::find_by_id((organization_id, subject))
-                .one(db)
-                .await?
-                .filter(|source| source.active && source.kind == SourceKind::Partner)
-                .ok_or(CoreError::Unauthenticated)?;
-            Ok(Principal {
-                organization_id,
-                id: subject,
-                role: Role::Partner,
-                subtree: Vec::new(),
-            })
-        }
+    let role = match kind {
+        SubjectKind::User => user::Entity::find_by_id((organization_id, subject))
+            .one(db)
+            .await?
+            .filter(|user| user.active)
+            .map(|user| Role::from(user.role)),
+        SubjectKind::Partner => source::Entity::find_by_id((organization_id, subject))
+            .one(db)
+            .await?
+            .filter(|source| source.active && source.kind == SourceKind::Partner)
+            .map(|_| Role::Partner),
+    };
+    match role {
+        Some(role) => with_role(db, organization_id, subject, role).await,
+        None => Err(CoreError::Unauthenticated),
     }
+}
+
+/// The principal of an active subject with its stored role: a manager's with the teams
+/// they manage.
+async fn with_role(
+    db: &DatabaseConnection,
+    organization_id: Uuid,
+    id: Uuid,
+    role: Role,
+) -> CoreResult<Principal> {
+    let subtree = if role == Role::Manager {
+        managed_subtree(db, organization_id, id).await?
+    } else {
+        Vec::new()
+    };
+    Ok(Principal {
+        organization_id,
+        id,
+        role,
+        subtree,
+    })
 }
 
 /// The user record of the caller; partner clients have none.

@@ -2,7 +2,7 @@
 //! server over one PostgreSQL database counts the same requests (PostgreSQL only: one
 //! statement inserts and reads).
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, QueryResult, Statement, Value};
 
 use crate::error::CoreResult;
 
@@ -25,25 +25,51 @@ impl Counts {
 /// its counts. The first request of a minute also drops the counts of minutes before the
 /// previous one.
 pub async fn count(db: &DatabaseConnection, caller: &str, minute: i64) -> CoreResult<Counts> {
-    let backend = db.get_database_backend();
     let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            backend,
+        .query_one_raw(counting(db, caller, minute, "", Vec::new()))
+        .await?;
+    counted(db, minute, row.as_ref()).await
+}
+
+/// The statement that counts a request of `caller` in `minute` and selects its counts
+/// (`hits`, `previous`), then `extra`: more of the select list, whose parameters `values`
+/// number from `$3`.
+pub(crate) fn counting(
+    db: &DatabaseConnection,
+    caller: &str,
+    minute: i64,
+    extra: &str,
+    values: Vec<Value>,
+) -> Statement {
+    let mut parameters = vec![Value::from(caller), Value::from(minute)];
+    parameters.extend(values);
+    Statement::from_sql_and_values(
+        db.get_database_backend(),
+        format!(
             "WITH hit AS (INSERT INTO rate_windows (caller, minute, hits) VALUES ($1, $2, 1) \
              ON CONFLICT (caller, minute) DO UPDATE SET hits = rate_windows.hits + 1 \
              RETURNING hits) \
              SELECT hit.hits, (SELECT r.hits FROM rate_windows r WHERE r.caller = $1 \
-             AND r.minute = $2 - 1) AS previous FROM hit",
-            [Value::from(caller), Value::from(minute)],
-        ))
-        .await?;
+             AND r.minute = $2 - 1) AS previous{extra} FROM hit"
+        ),
+        parameters,
+    )
+}
+
+/// The counts a [`counting`] statement answered in `row`. The first request of a minute
+/// also drops the counts of minutes before the previous one.
+pub(crate) async fn counted(
+    db: &DatabaseConnection,
+    minute: i64,
+    row: Option<&QueryResult>,
+) -> CoreResult<Counts> {
     let (hits, previous): (i64, Option<i64>) = match row {
         Some(row) => (row.try_get("", "hits")?, row.try_get("", "previous")?),
         None => (1, None),
     };
     if hits == 1 {
         db.execute_raw(Statement::from_sql_and_values(
-            backend,
+            db.get_database_backend(),
             "DELETE FROM rate_windows WHERE minute < $1",
             [Value::from(minute - 1)],
         ))

@@ -103,3 +103,27 @@ async fn the_rate_limit_is_shared_on_postgresql_and_per_instance_on_sqlite() {
         assert_eq!(statuses, [200; 6]);
     }
 }
+
+#[tokio::test]
+async fn refused_tokens_count_against_the_shared_rate_too() {
+    let settings = [("ATTAIN_RATE_LIMIT_PER_MINUTE", "3")];
+    let app = spawn_app_with(&settings).await;
+    let second = app.another_instance(&settings).await;
+    let report = app.small_org().await;
+    // A well-signed token of no user (its lookup and count share one statement), and a
+    // token that does not verify (counted on its own).
+    let nobody = mint_token(report.organization_id, Uuid::now_v7(), "REP");
+    let postgres = app.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
+    for token in [nobody.as_str(), "not-a-token"] {
+        let mut statuses = Vec::new();
+        for address in [&app.address, &second, &app.address, &second] {
+            let (status, _) = post(&app, address, token, "{ me { role } }", json!({})).await;
+            statuses.push(status);
+        }
+        if postgres {
+            assert_eq!(statuses, [401, 401, 401, 429], "{token}");
+        } else {
+            assert_eq!(statuses, [401; 4], "{token}");
+        }
+    }
+}
