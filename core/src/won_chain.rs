@@ -7,11 +7,13 @@
 //! deal relinks the customers it touches, in the same transaction.
 
 use anyhow::Context as _;
-use attain_migration::NEXT_WON_AT;
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
 use uuid::Uuid;
 
 use crate::error::CoreResult;
+
+/// Whether the deal `c` is in its customer's chain: won, with a closing time.
+const WON: &str = "(c.status = 'WON' AND c.closed_at IS NOT NULL)";
 
 /// Relinks the won deals of some customers of an organization, in the caller's
 /// transaction. On PostgreSQL the customers are locked first, in id order, so that
@@ -28,7 +30,7 @@ pub async fn relink_customers<C: ConnectionTrait>(
     customers.dedup();
     if conn.get_database_backend() == DatabaseBackend::Postgres {
         // Planned for the customers it names, also in a write that reuses generic plans:
-        // a generic plan of the relink of 500 customers took 295 ms where theirs took 54.
+        // how many deals they have varies by orders of magnitude.
         conn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
             .await
             .context("planning the relink")?;
@@ -56,12 +58,17 @@ pub async fn relink_customers<C: ConnectionTrait>(
             .await
             .context("locking customers")?;
         }
-        // Only the links that change are written: a batch adding a won deal to a
-        // customer rewrites its predecessor's link, not the customer's whole history.
+        // One pass over the customers' chained deals in (closed_at, id) order gives each
+        // won deal its successor; only the links that change are written.
         let sql = format!(
-            "UPDATE deals SET next_won_at = {NEXT_WON_AT} WHERE organization_id = $1 \
-             AND customer_id IN ({}) AND (status = 'WON' OR next_won_at IS NOT NULL) \
-             AND next_won_at IS DISTINCT FROM ({NEXT_WON_AT})",
+            "UPDATE deals SET next_won_at = chain.next_won_at FROM ( \
+               SELECT c.id, CASE WHEN {WON} THEN LEAD(c.closed_at) OVER ( \
+                 PARTITION BY c.customer_id, {WON} ORDER BY c.closed_at, c.id) END AS next_won_at \
+               FROM deals c WHERE c.organization_id = $1 AND c.customer_id IN ({}) \
+               AND (c.status = 'WON' OR c.next_won_at IS NOT NULL) \
+             ) AS chain \
+             WHERE deals.organization_id = $1 AND deals.id = chain.id \
+             AND deals.next_won_at IS DISTINCT FROM chain.next_won_at",
             placeholders.join(", ")
         );
         conn.execute_raw(Statement::from_sql_and_values(

@@ -16,7 +16,6 @@ mod m20261203_000006_activity_days;
 mod m20261203_000007_row_level_security;
 mod m20261203_000008_rate_windows_unlogged;
 
-pub use m20261123_000003_won_chain::NEXT_WON_AT;
 pub use m20261203_000006_activity_days::{DAY_MICROS, activity_counts};
 pub use m20261203_000007_row_level_security::{APP_ROLE, ORGANIZATION_SETTING, TENANT_TABLES};
 

@@ -9,7 +9,7 @@ use sea_orm_migration::prelude::*;
 /// The value of `next_won_at` for the row `deals` of an UPDATE: the `closed_at` of the
 /// customer's next won deal for a won deal, null for other deals. The row comparison
 /// lets the `customer_won` index (migration 4) find it with one probe.
-pub const NEXT_WON_AT: &str = "CASE WHEN deals.status = 'WON' THEN (SELECT n.closed_at FROM deals n \
+const NEXT_WON_AT: &str = "CASE WHEN deals.status = 'WON' THEN (SELECT n.closed_at FROM deals n \
     WHERE n.organization_id = deals.organization_id AND n.customer_id = deals.customer_id \
     AND n.status = 'WON' AND (n.closed_at, n.id) > (deals.closed_at, deals.id) \
     ORDER BY n.closed_at, n.id LIMIT 1) END";
