@@ -236,9 +236,10 @@ fn failure(error: CoreError) -> async_graphql::Response {
     async_graphql::Response::from_errors(vec![server_error(error)])
 }
 
-/// Checks the caller's rate and the document's shape, authenticates the request and runs
-/// it within the time limit. A bad or revoked token stops the request before any
-/// resolver runs.
+/// Admits the request (its caller's rate, and the caller its token names), checks the
+/// document's shape, and runs it within the time limit. A request over its rate is
+/// refused first, then a document of the wrong shape, then a bad or revoked token: all
+/// before any resolver runs.
 async fn run(
     schema: &AttainSchema,
     services: &Services,
@@ -358,7 +359,8 @@ pub(crate) type Admission = Result<Result<Option<Principal>, CoreError>, CoreErr
 
 /// Counts the request against its caller's rate (its token, or its client address) and
 /// finds the caller its token names, as the database says it is now. With a shared count
-/// and a valid token, one statement does both.
+/// and a valid token, one statement does both; otherwise the count comes first, then the
+/// lookup.
 pub(crate) async fn admit(services: &Services, guard: &Guard, http: &HttpRequest) -> Admission {
     let authorization = authorization(http);
     let address = http.peer_addr().map(|address| address.ip().to_string());
@@ -366,7 +368,7 @@ pub(crate) async fn admit(services: &Services, guard: &Guard, http: &HttpRequest
     let subject = services.tokens.subject(authorization);
     if let (Some(shared), Ok(Some(subject))) = (guard.rate.shared(), &subject) {
         let now = chrono::Utc::now().timestamp();
-        let (counts, principal) = identity::principal_counting(
+        let (counts, role) = identity::role_counting(
             shared,
             subject.organization_id,
             subject.id,
@@ -376,7 +378,13 @@ pub(crate) async fn admit(services: &Services, guard: &Guard, http: &HttpRequest
         )
         .await?;
         guard.rate.judge(counts, now)?;
-        return Ok(principal.map(Some));
+        let Some(role) = role else {
+            return Ok(Err(CoreError::Unauthenticated));
+        };
+        let principal =
+            identity::principal_with_role(shared, subject.organization_id, subject.id, role)
+                .await?;
+        return Ok(Ok(Some(principal)));
     }
     guard.rate.count_shared(&caller).await?;
     Ok(match subject {

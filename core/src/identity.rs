@@ -131,18 +131,18 @@ pub async fn principal(
     .await
 }
 
-/// [`principal`] together with the count of the request of `caller` in `minute`
-/// ([`rate::count`]), in one statement: the two lookups every authenticated request makes
-/// cost one round trip. The outer error is the database's; the inner one says the
-/// subject is gone or deactivated.
-pub async fn principal_counting(
+/// The stored role of a verified token's subject (none when it is gone or deactivated)
+/// together with the count of the request of `caller` in `minute` ([`rate::count`]), in
+/// one statement: the two lookups every authenticated request makes cost one round trip.
+/// [`principal_with_role`] then makes the principal, once the counts allow the request.
+pub async fn role_counting(
     db: &DatabaseConnection,
     organization_id: Uuid,
     subject: Uuid,
     kind: SubjectKind,
     caller: &str,
     minute: i64,
-) -> CoreResult<(Counts, CoreResult<Principal>)> {
+) -> CoreResult<(Counts, Option<Role>)> {
     let lookup = match kind {
         SubjectKind::User => {
             "(SELECT u.role FROM users u WHERE u.organization_id = $3 AND u.id = $4 \
@@ -174,12 +174,22 @@ pub async fn principal_counting(
             }
             (_, None) => None,
         };
-        let principal = match role {
-            Some(role) => Ok(with_role(db, organization_id, subject, role).await?),
-            None => Err(CoreError::Unauthenticated),
-        };
-        Ok((counts, principal))
+        Ok((counts, role))
     })
+    .await
+}
+
+/// The principal of an active subject whose stored role [`role_counting`] read.
+pub async fn principal_with_role(
+    db: &DatabaseConnection,
+    organization_id: Uuid,
+    id: Uuid,
+    role: Role,
+) -> CoreResult<Principal> {
+    tenancy::within(
+        Rows::Organization(organization_id),
+        with_role(db, organization_id, id, role),
+    )
     .await
 }
 

@@ -1,7 +1,8 @@
 //! An index on a customer's won deals in `(closed_at, id)` order, so that finding the
-//! next won deal of a deal's customer (`NEXT_WON_AT`) is one index probe rather than a
-//! sort of all the customer's deals: relinking a customer with thousands of won deals
-//! was quadratic without it.
+//! next won deal of a deal's customer (migration 3's `NEXT_WON_AT`) is one index probe
+//! rather than a sort of all the customer's deals, and a relink reads the won deals of
+//! the customers it names from the index alone: relinking a customer with thousands of
+//! won deals was quadratic without it.
 
 use crate::columns::index;
 use sea_orm_migration::prelude::*;
