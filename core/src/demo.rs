@@ -104,13 +104,13 @@ pub struct DemoReport {
 }
 
 /// Generates and stores a demo organization, in the system scope (it makes the
-/// organization). `progress` hears each finished chunk as (reps done, reps in all).
+/// organization), reusing plans as every write does. `progress` hears each finished chunk as (reps done, reps in all).
 pub async fn seed(
     db: &DatabaseConnection,
     options: &DemoOptions,
     progress: impl FnMut(usize, usize),
 ) -> CoreResult<DemoReport> {
-    tenancy::as_system(store(db, options, progress)).await
+    tenancy::as_system(tenancy::reusing_plans(store(db, options, progress))).await
 }
 
 async fn store(

@@ -54,13 +54,13 @@ impl ImportReport {
 }
 
 /// Imports a whole data set into a new organization, in one transaction, in the system
-/// scope (it makes the organization).
+/// scope (it makes the organization), reusing plans as every write does.
 pub async fn import(
     db: &DatabaseConnection,
     dataset: &Dataset,
     name: &str,
 ) -> CoreResult<ImportReport> {
-    tenancy::as_system(import_new(db, dataset, name)).await
+    tenancy::as_system(tenancy::reusing_plans(import_new(db, dataset, name))).await
 }
 
 async fn import_new(
