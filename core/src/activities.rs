@@ -11,10 +11,9 @@ use attain_entity::team_membership;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, DbBackend, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
-    QueryOrder, QueryResult, QuerySelect, Statement,
+    DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement,
 };
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -337,23 +336,9 @@ async fn existing<C: ConnectionTrait>(
         .collect()
 }
 
-/// The columns of an activity row beside its organization, with their PostgreSQL types,
-/// in the order [`insert`] binds them.
-const ROW_COLUMNS: [(&str, &str); 13] = [
-    ("id", "uuid"),
-    ("rep_id", "uuid"),
-    ("kind", "text"),
-    ("occurred_at", "bigint"),
-    ("customer_id", "uuid"),
-    ("deal_id", "uuid"),
-    ("quality", "boolean"),
-    ("duration_minutes", "integer"),
-    ("notes", "text"),
-    ("client_ref", "uuid"),
-    ("original_digest", "text"),
-    ("created_at", "bigint"),
-    ("updated_at", "bigint"),
-];
+/// Columns of an activity row, in the order [`insert`] binds them.
+const ACTIVITY_COLUMNS: &str = "organization_id, id, rep_id, kind, occurred_at, customer_id, deal_id, \
+    quality, duration_minutes, notes, client_ref, original_digest, created_at, updated_at";
 
 /// The fields an activity's creation sets, as the audit log names them.
 const CREATED_FIELDS: [&str; 7] = [
@@ -481,92 +466,9 @@ async fn store(
 }
 
 /// Inserts the rows whose `client_ref` is not stored yet, with their audit rows, and
-/// answers the ids it inserted.
+/// answers the ids it inserted. On PostgreSQL that is one statement; SQLite, which has no
+/// data-modifying CTEs, writes the audit rows with a second one in the same transaction.
 async fn insert(
-    db: &DatabaseConnection,
-    writer: &Writer<'_>,
-    rows: &[&activity::Model],
-) -> CoreResult<HashSet<Uuid>> {
-    if crate::db::is_postgres(db) {
-        insert_postgres(db, writer, rows).await
-    } else {
-        insert_sqlite(db, writer, rows).await
-    }
-}
-
-/// The ids a statement's `RETURNING id` answered.
-fn returned_ids(rows: &[QueryResult]) -> CoreResult<HashSet<Uuid>> {
-    rows.iter()
-        .map(|row| Ok(row.try_get::<Uuid>("", "id")?))
-        .collect()
-}
-
-/// One statement whose rows travel as one JSON parameter, so that its text, and the plan
-/// PostgreSQL keeps for it, are the same whatever the batch's size.
-async fn insert_postgres(
-    db: &DatabaseConnection,
-    writer: &Writer<'_>,
-    rows: &[&activity::Model],
-) -> CoreResult<HashSet<Uuid>> {
-    let mut sql = Sql::default();
-    let batch: Vec<serde_json::Value> = rows
-        .iter()
-        .map(|row| {
-            json!({
-                "id": row.id,
-                "rep_id": row.rep_id,
-                "kind": row.kind.as_str(),
-                "occurred_at": row.occurred_at,
-                "customer_id": row.customer_id,
-                "deal_id": row.deal_id,
-                "quality": row.quality,
-                "duration_minutes": row.duration_minutes,
-                "notes": row.notes,
-                "client_ref": row.client_ref,
-                "original_digest": row.original_digest,
-                "created_at": row.created_at,
-                "updated_at": row.updated_at,
-            })
-        })
-        .collect();
-    let batch = sql.param(serde_json::Value::from(batch).to_string());
-    let organization = sql.param(writer.principal.organization_id);
-    let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
-    let audit = audit::for_returned(
-        &mut sql,
-        writer,
-        AuditAction::Create,
-        "activity",
-        &ids,
-        &CREATED_FIELDS,
-        "inserted",
-    );
-    let columns: Vec<&str> = ROW_COLUMNS.iter().map(|(name, _)| *name).collect();
-    let columns = columns.join(", ");
-    let record: Vec<String> = ROW_COLUMNS
-        .iter()
-        .map(|(name, kind)| format!("{name} {kind}"))
-        .collect();
-    let statement = format!(
-        "WITH inserted AS (INSERT INTO activities (organization_id, {columns}) \
-         SELECT {organization}, {columns} FROM json_to_recordset({batch}::json) AS batch ({}) \
-         ON CONFLICT (organization_id, rep_id, client_ref) DO NOTHING RETURNING id), \
-         audited AS ({audit}) SELECT id FROM inserted",
-        record.join(", ")
-    );
-    let inserted = db
-        .query_all_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            statement,
-            sql.values,
-        ))
-        .await?;
-    returned_ids(&inserted)
-}
-
-/// SQLite, which has no data-modifying CTEs: a list of values, then the audit rows with a
-/// second statement in the same transaction.
-async fn insert_sqlite(
     db: &DatabaseConnection,
     writer: &Writer<'_>,
     rows: &[&activity::Model],
@@ -594,27 +496,44 @@ async fn insert_sqlite(
             format!("({})", values.join(", "))
         })
         .collect();
-    let columns: Vec<&str> = ROW_COLUMNS.iter().map(|(name, _)| *name).collect();
     let insert = format!(
-        "INSERT INTO activities (organization_id, {}) VALUES {} \
+        "INSERT INTO activities ({ACTIVITY_COLUMNS}) VALUES {} \
          ON CONFLICT (organization_id, rep_id, client_ref) DO NOTHING RETURNING id",
-        columns.join(", "),
         tuples.join(", ")
     );
+    let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+    let backend = db.get_database_backend();
+    let inserted_ids = |rows: Vec<sea_orm::QueryResult>| -> CoreResult<HashSet<Uuid>> {
+        rows.iter()
+            .map(|row| Ok(row.try_get::<Uuid>("", "id")?))
+            .collect()
+    };
+    if crate::db::is_postgres(db) {
+        let audit = audit::for_returned(
+            &mut sql,
+            writer,
+            AuditAction::Create,
+            "activity",
+            &ids,
+            &CREATED_FIELDS,
+            "inserted",
+        );
+        let statement =
+            format!("WITH inserted AS ({insert}), audited AS ({audit}) SELECT id FROM inserted");
+        let rows = db
+            .query_all_raw(Statement::from_sql_and_values(
+                backend, statement, sql.values,
+            ))
+            .await?;
+        return inserted_ids(rows);
+    }
     let transaction = crate::db::begin_write(db).await?;
-    let inserted = transaction
-        .query_all_raw(Statement::from_sql_and_values(
-            DbBackend::Sqlite,
-            insert,
-            sql.values,
-        ))
-        .await?;
-    let inserted = returned_ids(&inserted)?;
-    let created: Vec<Uuid> = rows
-        .iter()
-        .map(|row| row.id)
-        .filter(|id| inserted.contains(id))
-        .collect();
+    let inserted = inserted_ids(
+        transaction
+            .query_all_raw(Statement::from_sql_and_values(backend, insert, sql.values))
+            .await?,
+    )?;
+    let created: Vec<Uuid> = ids.into_iter().filter(|id| inserted.contains(id)).collect();
     audit::record_many(
         &transaction,
         writer,

@@ -5,10 +5,9 @@
 use attain_entity::audit_log;
 use attain_entity::enums::{ActorKind, AuditAction};
 use sea_orm::{
-    ActiveEnum, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    ActiveEnum, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
-use serde_json::json;
 use uuid::Uuid;
 
 use crate::access::{Operation, Principal, Role};
@@ -47,17 +46,6 @@ pub async fn record_many<C: ConnectionTrait>(
     if entity_ids.is_empty() {
         return Ok(());
     }
-    if conn.get_database_backend() == DbBackend::Postgres {
-        let mut sql = Sql::default();
-        let insert = rows_of(&mut sql, writer, action, entity, entity_ids, changed_fields);
-        conn.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            insert,
-            sql.values,
-        ))
-        .await?;
-        return Ok(());
-    }
     let principal = writer.principal;
     let changes = serde_json::to_string(changed_fields).unwrap_or_default();
     let at = now_micros();
@@ -94,26 +82,15 @@ pub fn for_returned(
     changed_fields: &[&str],
     changed: &str,
 ) -> String {
-    let insert = rows_of(sql, writer, action, entity, candidates, changed_fields);
-    format!("{insert} JOIN {changed} ON {changed}.id = audited.entity_id")
-}
-
-/// An insert of an audit row for each of `entity_ids` (PostgreSQL), read from `audited`:
-/// the ids travel as one JSON parameter, so the text is the same whatever their number.
-fn rows_of(
-    sql: &mut Sql,
-    writer: &Writer<'_>,
-    action: AuditAction,
-    entity: &str,
-    entity_ids: &[Uuid],
-    changed_fields: &[&str],
-) -> String {
     let principal = writer.principal;
-    let pairs: Vec<serde_json::Value> = entity_ids
+    let pairs: Vec<String> = candidates
         .iter()
-        .map(|id| json!({ "entity_id": id, "id": Uuid::now_v7() }))
+        .map(|id| {
+            let entity_id = sql.param(*id);
+            let audit_id = sql.param(Uuid::now_v7());
+            format!("({entity_id}::uuid, {audit_id}::uuid)")
+        })
         .collect();
-    let pairs = sql.param(serde_json::Value::from(pairs).to_string());
     let organization_id = sql.param(principal.organization_id);
     let actor_kind = sql.param(actor_kind(principal).to_value());
     let actor_id = sql.param(principal.id);
@@ -127,7 +104,9 @@ fn rows_of(
          entity_id, changes, request_id, at) \
          SELECT {organization_id}, audited.id, {actor_kind}, {actor_id}, {action}, {entity}, \
          audited.entity_id, {changes}, {request_id}, {at} \
-         FROM json_to_recordset({pairs}::json) AS audited (entity_id uuid, id uuid)"
+         FROM (VALUES {}) AS audited (entity_id, id) \
+         JOIN {changed} ON {changed}.id = audited.entity_id",
+        pairs.join(", ")
     )
 }
 

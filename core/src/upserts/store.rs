@@ -4,8 +4,7 @@
 use std::collections::{BTreeSet, HashSet};
 
 use attain_entity::enums::AuditAction;
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, Statement, Value};
-use serde_json::json;
+use sea_orm::{ConnectionTrait, DatabaseTransaction, Statement, Value};
 use uuid::Uuid;
 
 use super::{Outcome, Upserted, pushed_column};
@@ -164,43 +163,29 @@ impl Key<'_> {
             return Ok(HashSet::new());
         }
         let mut sql = Sql::default();
-        let mut names = vec!["id", "external_id", "source_updated_at"];
-        names.extend(self.table.columns);
-        let incoming = incoming(
-            &mut sql,
-            conn.get_database_backend(),
-            self.table.name,
-            &names,
-            rows.iter().map(|(_, row)| {
-                let mut values = vec![
-                    Uuid::now_v7().into(),
-                    row.external_id.clone().into(),
-                    row.source_updated_at.into(),
-                ];
-                values.extend(row.values.iter().cloned());
-                values
-            }),
-        )?;
-        let organization = sql.param(self.organization_id);
-        let source = sql.param(self.source_id);
-        let now = sql.param(now);
-        let columns = self.table.columns.join(", ");
-        let selected: Vec<String> = self
-            .table
-            .columns
+        let tuples: Vec<String> = rows
             .iter()
-            .map(|c| format!("x_{c}"))
+            .map(|(_, row)| {
+                let mut values = vec![
+                    sql.param(self.organization_id),
+                    sql.param(Uuid::now_v7()),
+                    sql.param(self.source_id),
+                    sql.param(row.external_id.clone()),
+                    sql.param(row.source_updated_at),
+                    sql.param(now),
+                ];
+                values.extend(row.values.iter().map(|value| sql.param(value.clone())));
+                format!("({})", values.join(", "))
+            })
             .collect();
         let text = format!(
-            "WITH {incoming} \
-             INSERT INTO {} (organization_id, id, source_id, external_id, source_updated_at, \
-             updated_at, {columns}) \
-             SELECT {organization}, x_id, {source}, x_external_id, x_source_updated_at, {now}, {} \
-             FROM v WHERE true \
+            "INSERT INTO {} (organization_id, id, source_id, external_id, source_updated_at, \
+             updated_at, {}) VALUES {} \
              ON CONFLICT (organization_id, source_id, external_id) DO NOTHING \
              RETURNING external_id",
             self.table.name,
-            selected.join(", ")
+            self.table.columns.join(", "),
+            tuples.join(", ")
         );
         self.returning(conn, text, sql.values).await
     }
@@ -218,20 +203,19 @@ impl Key<'_> {
         }
         let t = self.table.name;
         let mut sql = Sql::default();
-        let mut names = vec!["external_id", "source_updated_at"];
-        names.extend(self.table.columns);
-        let incoming = incoming(
-            &mut sql,
-            conn.get_database_backend(),
-            t,
-            &names,
-            rows.iter().map(|(_, row)| {
-                let mut values = vec![row.external_id.clone().into(), row.source_updated_at.into()];
-                values.extend(row.values.iter().cloned());
-                values
-            }),
-        )?;
+        let tuples: Vec<String> = rows
+            .iter()
+            .map(|(_, row)| {
+                let mut values = vec![
+                    sql.param(row.external_id.clone()),
+                    sql.param(row.source_updated_at),
+                ];
+                values.extend(row.values.iter().map(|value| sql.param(value.clone())));
+                format!("({})", values.join(", "))
+            })
+            .collect();
         let columns = self.table.columns;
+        let incoming: Vec<String> = columns.iter().map(|c| format!("x_{c}")).collect();
         let assignments: Vec<String> = columns.iter().map(|c| format!("{c} = v.x_{c}")).collect();
         let differs: Vec<String> = columns
             .iter()
@@ -240,7 +224,7 @@ impl Key<'_> {
         let now = sql.param(now);
         let keys = self.condition(&mut sql);
         let text = format!(
-            "WITH {incoming} \
+            "WITH v (x_external_id, x_source_updated_at, {}) AS (VALUES {}) \
              UPDATE {t} SET {}, \
              source_updated_at = COALESCE(v.x_source_updated_at, {t}.source_updated_at), \
              updated_at = {now} \
@@ -249,6 +233,8 @@ impl Key<'_> {
                   OR v.x_source_updated_at >= {t}.source_updated_at) \
              AND ({}) \
              RETURNING external_id",
+            incoming.join(", "),
+            tuples.join(", "),
             assignments.join(", "),
             differs.join(" OR ")
         );
@@ -267,19 +253,22 @@ impl Key<'_> {
         }
         let t = self.table.name;
         let mut sql = Sql::default();
-        let incoming = incoming(
-            &mut sql,
-            conn.get_database_backend(),
-            t,
-            &["external_id", "source_updated_at"],
-            rows.iter()
-                .map(|(_, row)| vec![row.external_id.clone().into(), row.source_updated_at.into()]),
-        )?;
+        let tuples: Vec<String> = rows
+            .iter()
+            .map(|(_, row)| {
+                format!(
+                    "({}, {})",
+                    sql.param(row.external_id.clone()),
+                    sql.param(row.source_updated_at)
+                )
+            })
+            .collect();
         let keys = self.condition(&mut sql);
         let text = format!(
-            "WITH {incoming} \
+            "WITH v (x_external_id, x_source_updated_at) AS (VALUES {}) \
              UPDATE {t} SET source_updated_at = v.x_source_updated_at FROM v WHERE {keys} \
-             AND ({t}.source_updated_at IS NULL OR v.x_source_updated_at > {t}.source_updated_at)"
+             AND ({t}.source_updated_at IS NULL OR v.x_source_updated_at > {t}.source_updated_at)",
+            tuples.join(", ")
         );
         conn.execute_raw(Statement::from_sql_and_values(
             conn.get_database_backend(),
@@ -317,63 +306,4 @@ impl Key<'_> {
             .map(|row| Ok(row.try_get::<String>("", "external_id")?))
             .collect()
     }
-}
-
-/// A statement's incoming rows as the CTE `v`, with a column `x_{name}` for each of
-/// `names`, columns of `table`. On PostgreSQL the rows travel as one JSON parameter read
-/// with the table's row type, so that the statement's text, and the plan kept for it, are
-/// the same whatever their number; on SQLite they are a list of values.
-fn incoming(
-    sql: &mut Sql,
-    backend: DbBackend,
-    table: &str,
-    names: &[&str],
-    rows: impl Iterator<Item = Vec<Value>>,
-) -> CoreResult<String> {
-    if backend == DbBackend::Postgres {
-        let mut records = Vec::new();
-        for row in rows {
-            let mut record = serde_json::Map::new();
-            for (name, value) in names.iter().zip(&row) {
-                record.insert((*name).to_owned(), json_of(value)?);
-            }
-            records.push(serde_json::Value::Object(record));
-        }
-        let records = sql.param(serde_json::Value::from(records).to_string());
-        let columns: Vec<String> = names
-            .iter()
-            .map(|name| format!("{name} AS x_{name}"))
-            .collect();
-        return Ok(format!(
-            "v AS (SELECT {} FROM json_populate_recordset(NULL::{table}, {records}::json))",
-            columns.join(", ")
-        ));
-    }
-    let tuples: Vec<String> = rows
-        .map(|row| {
-            let values: Vec<String> = row.into_iter().map(|value| sql.param(value)).collect();
-            format!("({})", values.join(", "))
-        })
-        .collect();
-    let columns: Vec<String> = names.iter().map(|name| format!("x_{name}")).collect();
-    Ok(format!(
-        "v ({}) AS (VALUES {})",
-        columns.join(", "),
-        tuples.join(", ")
-    ))
-}
-
-/// A value of a pushed row as JSON, in the form PostgreSQL reads for its column's type.
-fn json_of(value: &Value) -> CoreResult<serde_json::Value> {
-    Ok(match value {
-        Value::Bool(value) => json!(value),
-        Value::Int(value) => json!(value),
-        Value::BigInt(value) => json!(value),
-        Value::String(value) => json!(value),
-        Value::Uuid(value) => json!(value),
-        Value::ChronoDate(value) => json!(value),
-        other => {
-            return Err(anyhow::anyhow!("a pushed value of an unexpected type: {other:?}").into());
-        }
-    })
 }
