@@ -4,10 +4,10 @@
 
 use std::num::NonZeroU32;
 
+use async_graphql::Positioned;
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, Selection, SelectionSet,
+    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
 };
-use async_graphql::{Positioned, Request};
 use attain_core::CoreError;
 use attain_core::rate::{self, Counts};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -16,20 +16,21 @@ use sha2::{Digest, Sha256};
 
 use crate::config::Limits;
 
-/// Refuses a document with more aliases or root fields than allowed. A document that does
-/// not parse passes: the schema answers it with its own error.
-pub fn check_shape(request: &Request, limits: &Limits) -> Result<(), CoreError> {
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
-        return Ok(());
-    };
-    let aliases = count_aliases(&document);
+/// Refuses a document with more aliases or root fields than allowed in the operation
+/// named `operation_name` (or its only one).
+pub fn check_shape(
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+    limits: &Limits,
+) -> Result<(), CoreError> {
+    let aliases = count_aliases(document);
     if aliases > limits.max_aliases {
         return Err(CoreError::TooComplex(format!(
             "the query has {aliases} aliases; at most {} are allowed",
             limits.max_aliases
         )));
     }
-    let roots = root_fields(&document, request.operation_name.as_deref());
+    let roots = root_fields(document, operation_name);
     if roots > limits.max_root_fields {
         return Err(CoreError::TooComplex(format!(
             "the operation asks for {roots} root fields; at most {} are allowed",
@@ -41,19 +42,24 @@ pub fn check_shape(request: &Request, limits: &Limits) -> Result<(), CoreError> 
 
 /// The name of the operation a request runs: the one it names, or the name of its only
 /// operation.
-pub fn operation_name(request: &Request) -> Option<String> {
-    if let Some(name) = &request.operation_name {
-        return Some(name.clone());
+pub fn operation_name(document: &ExecutableDocument, wanted: Option<&str>) -> Option<String> {
+    if let Some(name) = wanted {
+        return Some(name.to_owned());
     }
-    match async_graphql::parser::parse_query(&request.query)
-        .ok()?
-        .operations
-    {
+    match &document.operations {
         DocumentOperations::Multiple(operations) if operations.len() == 1 => {
             operations.keys().next().map(|name| name.to_string())
         }
         _ => None,
     }
+}
+
+/// Whether the operation named `wanted` (or any, unnamed) is a mutation.
+pub fn is_mutation(document: &ExecutableDocument, wanted: Option<&str>) -> bool {
+    document.operations.iter().any(|(name, operation)| {
+        operation.node.ty == OperationType::Mutation
+            && (wanted.is_none() || name.map(|n| n.as_str()) == wanted)
+    })
 }
 
 fn count_aliases(document: &ExecutableDocument) -> u64 {

@@ -8,7 +8,6 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use async_graphql::ServerError;
 use async_graphql::http::GraphiQLSource;
-use async_graphql::parser::types::OperationType;
 use attain_core::CoreError;
 use attain_core::access::Principal;
 use attain_core::db;
@@ -132,7 +131,7 @@ async fn graphql_post(
         let error = CoreError::bad_input("body", "batches are not accepted: send one request");
         return errors_response(vec![server_error(error)]);
     }
-    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+    let mut request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(_) => {
             let error = CoreError::bad_input(
@@ -142,7 +141,8 @@ async fn graphql_post(
             return errors_response(vec![server_error(error)]);
         }
     };
-    execute(&schema, &services, &guard, &http, request).await
+    let operation = Operation::of(&mut request, &guard.limits);
+    execute(&schema, &services, &guard, &http, request, operation).await
 }
 
 /// GraphiQL for a browser; otherwise a query (never a mutation) from the query string.
@@ -164,26 +164,47 @@ async fn graphql_get(
             .content_type("text/html; charset=utf-8")
             .body(page);
     }
-    let request = match async_graphql::http::parse_query_string(http.query_string()) {
+    let mut request = match async_graphql::http::parse_query_string(http.query_string()) {
         Ok(request) => request,
         Err(error) => return errors_response(vec![ServerError::new(error.to_string(), None)]),
     };
-    if is_mutation(&request) {
+    let operation = Operation::of(&mut request, &guard.limits);
+    if operation.writes {
         let error = CoreError::bad_input("query", "mutations must be sent with POST");
         return errors_response(vec![server_error(error)]);
     }
-    execute(&schema, &services, &guard, &http, request).await
+    execute(&schema, &services, &guard, &http, request, operation).await
 }
 
-fn is_mutation(request: &async_graphql::Request) -> bool {
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
-        return false;
-    };
-    let wanted = request.operation_name.as_deref();
-    document.operations.iter().any(|(name, operation)| {
-        operation.node.ty == OperationType::Mutation
-            && (wanted.is_none() || name.map(|n| n.as_str()) == wanted)
-    })
+/// What a request's document asks for. The document is parsed once, here; the schema runs
+/// the parsed form.
+struct Operation {
+    /// The operation's name; empty when it has none.
+    name: String,
+    /// Whether it is a mutation.
+    writes: bool,
+    /// Whether its shape is within the limits. A document that does not parse passes: the
+    /// schema answers it with its own error.
+    shape: Result<(), CoreError>,
+}
+
+impl Operation {
+    fn of(request: &mut async_graphql::Request, limits: &Limits) -> Self {
+        let wanted = request.operation_name.clone();
+        let wanted = wanted.as_deref();
+        match request.parsed_query() {
+            Ok(document) => Operation {
+                name: limits::operation_name(document, wanted).unwrap_or_default(),
+                writes: limits::is_mutation(document, wanted),
+                shape: limits::check_shape(document, wanted, limits),
+            },
+            Err(_) => Operation {
+                name: wanted.unwrap_or_default().to_owned(),
+                writes: false,
+                shape: Ok(()),
+            },
+        }
+    }
 }
 
 /// Runs a GraphQL request and counts it in the metrics.
@@ -193,13 +214,13 @@ async fn execute(
     guard: &Guard,
     http: &HttpRequest,
     request: async_graphql::Request,
+    operation: Operation,
 ) -> HttpResponse {
-    let operation = limits::operation_name(&request).unwrap_or_default();
-    tracing::Span::current().record("operation", operation.as_str());
+    tracing::Span::current().record("operation", operation.name.as_str());
     let started = Instant::now();
     // A mutation's statements repeat the same few shapes: PostgreSQL may reuse their plans.
-    let writes = is_mutation(&request);
-    let run = run(schema, services, guard, http, request);
+    let writes = operation.writes;
+    let run = run(schema, services, guard, http, request, operation.shape);
     let (status, retry_after, response) = if writes {
         tenancy::reusing_plans(run).await
     } else {
@@ -215,7 +236,7 @@ async fn execute(
         })
         .collect();
     let seconds = started.elapsed().as_secs_f64();
-    guard.metrics.observe(&operation, seconds, &codes);
+    guard.metrics.observe(&operation.name, seconds, &codes);
     tracing::info!(
         status = status.as_u16(),
         milliseconds = seconds * 1000.0,
@@ -246,6 +267,7 @@ async fn run(
     guard: &Guard,
     http: &HttpRequest,
     mut request: async_graphql::Request,
+    shape: Result<(), CoreError>,
 ) -> Answer {
     let refuse = |error: CoreError| {
         let (status, retry_after) = status_of(&error);
@@ -255,7 +277,7 @@ async fn run(
         Ok(admitted) => admitted,
         Err(error) => return refuse(error),
     };
-    if let Err(error) = limits::check_shape(&request, &guard.limits) {
+    if let Err(error) = shape {
         return (StatusCode::OK, None, failure(error));
     }
     // The caller's organization bounds every statement of the request; an anonymous one
