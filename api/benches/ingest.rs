@@ -5,7 +5,8 @@
 //!
 //! ```text
 //! createdb attain_ingest
-//! DATABASE_URL=postgres://…/attain_ingest cargo bench -p attain-api --bench ingest
+//! DATABASE_URL='postgres://postgres@localhost/attain_ingest?host=/var/run/postgresql' \
+//!   cargo bench -p attain-api --bench ingest
 //! ```
 //!
 //! It creates an organization of its own in that database (50 reps) and adds activities,

@@ -218,29 +218,48 @@ mod tests {
         }
     }
 
+    fn shape(query: &str) -> Result<(), CoreError> {
+        let document = async_graphql::parser::parse_query(query).unwrap();
+        check_shape(&document, None, &limits())
+    }
+
     #[test]
     fn aliases_are_counted_everywhere_in_the_document() {
-        let ok = Request::new("{ a: me { id } b: me { id } }");
-        assert!(check_shape(&ok, &limits()).is_ok());
-        let nested =
-            Request::new("query { a: me { x: id } ...F } fragment F on Query { b: me { id } }");
+        assert!(shape("{ a: me { id } b: me { id } }").is_ok());
         assert!(matches!(
-            check_shape(&nested, &limits()),
+            shape("query { a: me { x: id } ...F } fragment F on Query { b: me { id } }"),
             Err(CoreError::TooComplex(_))
         ));
     }
 
     #[test]
     fn root_fields_count_through_fragments() {
-        let four = Request::new(
-            "{ me { id } ...F } fragment F on Query { a1: me { id } kpiCatalog { key } c: me { id } }",
-        );
         assert!(matches!(
-            check_shape(&four, &limits()),
+            shape(
+                "{ me { id } ...F } fragment F on Query { a1: me { id } kpiCatalog { key } c: me { id } }"
+            ),
             Err(CoreError::TooComplex(_))
         ));
-        let three = Request::new("{ me { id } kpiCatalog { key } __typename }");
-        assert!(check_shape(&three, &limits()).is_ok());
+        assert!(shape("{ me { id } kpiCatalog { key } __typename }").is_ok());
+    }
+
+    #[test]
+    fn the_named_operation_is_the_one_read() {
+        let document = async_graphql::parser::parse_query(
+            "query Read { me { id } } mutation Write { logout }",
+        )
+        .unwrap();
+        assert!(!is_mutation(&document, Some("Read")));
+        assert!(is_mutation(&document, Some("Write")));
+        assert!(is_mutation(&document, None));
+        assert_eq!(
+            operation_name(&document, Some("Read")).as_deref(),
+            Some("Read")
+        );
+        assert_eq!(operation_name(&document, None), None);
+        let only = async_graphql::parser::parse_query("query Only { me { id } }").unwrap();
+        assert_eq!(operation_name(&only, None).as_deref(), Some("Only"));
+        assert!(!is_mutation(&only, None));
     }
 
     #[test]
