@@ -17,6 +17,7 @@ use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
+use serde::Deserialize;
 
 use tracing::Instrument;
 use uuid::Uuid;
@@ -164,9 +165,9 @@ async fn graphql_get(
             .content_type("text/html; charset=utf-8")
             .body(page);
     }
-    let mut request = match async_graphql::http::parse_query_string(http.query_string()) {
+    let mut request = match QueryString::parse(http.query_string()) {
         Ok(request) => request,
-        Err(error) => return errors_response(vec![ServerError::new(error.to_string(), None)]),
+        Err(error) => return errors_response(vec![server_error(error)]),
     };
     let operation = Operation::of(&mut request, &guard.limits);
     if operation.writes {
@@ -174,6 +175,35 @@ async fn graphql_get(
         return errors_response(vec![server_error(error)]);
     }
     execute(&schema, &services, &guard, &http, request, operation).await
+}
+
+/// A GraphQL request in a query string: `query`, `operationName` (or `operation_name`)
+/// and `variables` as JSON.
+#[derive(Deserialize)]
+struct QueryString {
+    #[serde(default)]
+    query: String,
+    #[serde(rename = "operationName", alias = "operation_name")]
+    operation_name: Option<String>,
+    variables: Option<String>,
+}
+
+impl QueryString {
+    fn parse(text: &str) -> Result<async_graphql::Request, CoreError> {
+        let fields = web::Query::<QueryString>::from_query(text)
+            .map_err(|error| CoreError::bad_input("query", error.to_string()))?
+            .into_inner();
+        let variables = match fields.variables {
+            Some(json) => serde_json::from_str::<serde_json::Map<_, _>>(&json)
+                .map_err(|_| CoreError::bad_input("variables", "not a JSON object"))?,
+            None => serde_json::Map::new(),
+        };
+        let mut request = async_graphql::Request::new(fields.query).variables(
+            async_graphql::Variables::from_json(serde_json::Value::Object(variables)),
+        );
+        request.operation_name = fields.operation_name;
+        Ok(request)
+    }
 }
 
 /// What a request's document asks for. The document is parsed once, here; the schema runs

@@ -4,7 +4,9 @@
 use attain_core::import::Dataset;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, error_code, fixture_text, mint_token, spawn_app, spawn_app_with};
+use crate::helpers::{
+    TestApp, error_code, failure, fixture_text, mint_token, spawn_app, spawn_app_with,
+};
 
 async fn post(app: &TestApp, content_type: &str, body: Vec<u8>) -> (u16, String) {
     let response = app
@@ -276,4 +278,79 @@ async fn internal_errors_show_nothing_of_the_servers_insides() {
         .await
         .unwrap();
     ask(r#"{ kpis(subject: { kind: ORG }, period: "2026-03", keys: [REVENUE]) { values { value } } }"#).await;
+}
+
+/// A query may come over GET, with its variables; a mutation never does, whichever
+/// operation of the document it is. The operation the request names is the one that runs.
+#[tokio::test]
+async fn get_runs_queries_and_refuses_mutations() {
+    let app = spawn_app().await;
+    let report = app.small_org().await;
+    let rep = report.id("users", "rep-1").unwrap();
+    let token = mint_token(report.organization_id, rep, "REP");
+    let client_ref = uuid::Uuid::now_v7();
+    let document = format!(
+        "query Read($skip: Boolean!) {{ me {{ user {{ id email @skip(if: $skip) }} }} }} \
+         mutation Write {{ logActivity(input: {{ clientRef: \"{client_ref}\", kind: VISIT, \
+         occurredAt: \"2026-03-10T09:00:00Z\", quality: true, durationMinutes: 45, notes: \"x\" }}) \
+         {{ status }} }}"
+    );
+    let get = |operation: Option<&str>, variables: Option<&str>| {
+        let mut params = vec![("query", document.clone())];
+        if let Some(operation) = operation {
+            params.push(("operationName", operation.to_owned()));
+        }
+        if let Some(variables) = variables {
+            params.push(("variables", variables.to_owned()));
+        }
+        let request = app
+            .client
+            .get(format!("{}/graphql", app.address))
+            .query(&params)
+            .bearer_auth(&token);
+        async move {
+            let response = request.send().await.expect("the server answers");
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.expect("a JSON body"))
+        }
+    };
+    let stored = || async {
+        app.rows(
+            "SELECT id FROM activities WHERE client_ref = $1",
+            vec![client_ref.into()],
+        )
+        .await
+        .len()
+    };
+
+    let (status, body) = get(Some("Read"), Some(r#"{"skip": false}"#)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["me"]["user"]["email"], "rep1@small.example");
+    let (_, body) = get(Some("Read"), Some(r#"{"skip": true}"#)).await;
+    assert_eq!(body["data"]["me"]["user"]["id"], rep.to_string(), "{body}");
+    assert!(body["data"]["me"]["user"].get("email").is_none(), "{body}");
+    let (status, body) = get(Some("Read"), Some("skip=false")).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(failure(&body), ("BAD_USER_INPUT", "variables"), "{body}");
+    for operation in [Some("Write"), None] {
+        let (status, body) = get(operation, None).await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(failure(&body), ("BAD_USER_INPUT", "query"), "{body}");
+    }
+    assert_eq!(stored().await, 0);
+
+    // The same document over POST runs the mutation it names.
+    let (status, body) = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .bearer_auth(&token)
+        .json(&json!({ "query": document, "operationName": "Write" }))
+        .send()
+        .await
+        .map(|response| (response.status().as_u16(), response))
+        .expect("the server answers");
+    let body: Value = body.json().await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["logActivity"]["status"], "CREATED", "{body}");
+    assert_eq!(stored().await, 1);
 }
