@@ -5,8 +5,9 @@
 //! A record is keyed by (partner client, `external_id`). Each item of a batch is checked
 //! on its own and answers `CREATED`, `UPDATED`, `UNCHANGED` or its error; the valid ones
 //! are stored with a few statements whatever their number (one insert that skips stored
-//! keys, one update of those whose content changed, one read of the ids), in one
-//! transaction, so one item's failure stores the rest and a replay stores nothing twice.
+//! keys, one read that locks the stored ones, one update of those whose content
+//! changed), in one transaction, so one item's failure stores the rest and a replay
+//! stores nothing twice.
 //! A `source_updated_at` older than the stored one never overwrites newer data.
 
 mod records;

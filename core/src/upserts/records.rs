@@ -1,7 +1,7 @@
 //! The five kinds of records partners push: what an item carries, the rules it must
 //! keep, and the row it becomes.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 
 use attain_entity::enums::{DealStage, DealStatus, LeadSource, LeadStatus, Segment};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use super::store::{Row, Table, write};
 use super::{
-    Check, MAX_BATCH, OwnerRef, Refs, Upserted, app_source, keep_to_scope, partner_source,
-    pushed_column, singular,
+    Check, MAX_BATCH, Outcome, OwnerRef, Refs, Upserted, app_source, keep_to_scope, partner_source,
+    singular,
 };
 use crate::audit::Writer;
 use crate::error::{CoreError, CoreResult};
@@ -175,6 +175,7 @@ const CUSTOMERS: Table = Table {
     entity: "customer",
     columns: &["name", "segment", "owner_id", "created_at"],
     fields: &["name", "segment", "owner", "createdAt"],
+    watched: None,
 };
 
 const LEADS: Table = Table {
@@ -196,6 +197,7 @@ const LEADS: Table = Table {
         "convertedAt",
         "customer",
     ],
+    watched: None,
 };
 
 const DEALS: Table = Table {
@@ -231,6 +233,8 @@ const DEALS: Table = Table {
         "proposalCoCreated",
         "closedAt",
     ],
+    // A stored deal in its customer's chain of won deals: updating it relinks them.
+    watched: Some("CASE WHEN status = 'WON' OR next_won_at IS NOT NULL THEN customer_id END"),
 };
 
 const INVOICES: Table = Table {
@@ -244,6 +248,7 @@ const INVOICES: Table = Table {
         "due_on",
     ],
     fields: &["owner", "customer", "deal", "amount", "dueOn"],
+    watched: None,
 };
 
 const PAYMENTS: Table = Table {
@@ -251,6 +256,7 @@ const PAYMENTS: Table = Table {
     entity: "payment",
     columns: &["invoice_id", "amount_minor", "received_on"],
     fields: &["invoice", "amount", "receivedOn"],
+    watched: None,
 };
 
 /// Upserts a batch of 1 to [`MAX_BATCH`] records for the calling partner client. Every
@@ -328,38 +334,31 @@ pub async fn upsert(
         row => row,
     })
     .collect();
-    // Deal writes relink the won deals of the customers the deals had and have.
-    let mut relink = BTreeSet::new();
-    if let Items::Deals(items) = items {
-        relink.extend(
-            items
-                .iter()
-                .filter_map(|item| refs.pushed("customers", &item.customer_external_id)),
-        );
-        let external_ids = rows
-            .iter()
-            .flatten()
-            .map(|row| row.external_id.clone())
-            .collect();
-        let stored = pushed_column(
-            &transaction,
-            "deals",
-            "customer_id",
-            organization_id,
-            source_id,
-            &external_ids,
-        )
-        .await?;
-        relink.extend(stored.into_values());
-    }
     let prefix = |index: usize| format!("items[{index}]");
-    let answers = write(&transaction, writer, source_id, table, rows, prefix).await?;
-    if !relink.is_empty() {
-        let customers: Vec<Uuid> = relink.into_iter().collect();
-        won_chain::relink_customers(&transaction, organization_id, &customers).await?;
+    let written = write(&transaction, writer, source_id, table, rows, prefix).await?;
+    if let Items::Deals(items) = items {
+        // A customer's won deals change where a won deal was stored or a deal that was
+        // among them updated; replays and open deals leave them as they are.
+        let mut relink = written.watched;
+        for (item, answer) in items.iter().zip(&written.answers) {
+            let stored = matches!(
+                answer,
+                Ok(Upserted {
+                    outcome: Outcome::Created | Outcome::Updated,
+                    ..
+                })
+            );
+            if stored && item.status == DealStatus::Won {
+                relink.extend(refs.pushed("customers", &item.customer_external_id));
+            }
+        }
+        if !relink.is_empty() {
+            let customers: Vec<Uuid> = relink.into_iter().collect();
+            won_chain::relink_customers(&transaction, organization_id, &customers).await?;
+        }
     }
     transaction.commit().await?;
-    Ok(answers)
+    Ok(written.answers)
 }
 
 fn source_time(at: Option<DateTime<Utc>>) -> Option<i64> {

@@ -1,13 +1,13 @@
 //! Storing a batch's valid rows set-wise, and telling created, updated and unchanged
 //! rows apart from what the statements report.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use attain_entity::enums::AuditAction;
-use sea_orm::{ConnectionTrait, DatabaseTransaction, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseTransaction, Statement, Value};
 use uuid::Uuid;
 
-use super::{Outcome, Upserted, pushed_column};
+use super::{Outcome, Upserted};
 use crate::audit::{self, Writer};
 use crate::error::{CoreError, CoreResult};
 use crate::kpi::scope::Sql;
@@ -21,6 +21,9 @@ pub(crate) struct Table {
     pub entity: &'static str,
     pub columns: &'static [&'static str],
     pub fields: &'static [&'static str],
+    /// An id expression over a stored row, read before an update changes the row:
+    /// what else the update affects (for deals, the customer whose won deals they are).
+    pub watched: Option<&'static str>,
 }
 
 /// A checked item: its key, its source timestamp and its data columns' values, in the
@@ -29,6 +32,13 @@ pub(crate) struct Row {
     pub external_id: String,
     pub source_updated_at: Option<i64>,
     pub values: Vec<Value>,
+}
+
+/// What storing a batch did: every item's answer, and the non-null values the table's
+/// [`Table::watched`] expression had on the rows the batch updated, before the update.
+pub(crate) struct Written {
+    pub answers: Vec<CoreResult<Upserted>>,
+    pub watched: BTreeSet<Uuid>,
 }
 
 /// Bound parameters per statement, under both backends' limits.
@@ -43,7 +53,7 @@ pub(crate) async fn write(
     table: &Table,
     items: Vec<CoreResult<Row>>,
     prefix: impl Fn(usize) -> String,
-) -> CoreResult<Vec<CoreResult<Upserted>>> {
+) -> CoreResult<Written> {
     let organization_id = writer.principal.organization_id;
     let mut answers: Vec<Option<CoreResult<Upserted>>> = Vec::with_capacity(items.len());
     let mut rows: Vec<(usize, Row)> = Vec::new();
@@ -72,37 +82,40 @@ pub(crate) async fn write(
         source_id,
     };
     let now = now_micros();
+    let mut ids: HashMap<String, Uuid> = HashMap::new();
     let mut created = HashSet::new();
     let mut updated = HashSet::new();
+    let mut watched = BTreeSet::new();
     let per_statement = PARAMETERS / (table.columns.len() + 6);
     for chunk in rows.chunks(per_statement.max(1)) {
-        created.extend(key.insert(transaction, chunk, now).await?);
+        let inserted = key.insert(transaction, chunk, now).await?;
         let rest: Vec<&(usize, Row)> = chunk
             .iter()
-            .filter(|(_, row)| !created.contains(&row.external_id))
+            .filter(|(_, row)| !inserted.contains_key(&row.external_id))
             .collect();
-        updated.extend(key.update(transaction, &rest, now).await?);
+        let stored = key.lock(transaction, &rest).await?;
+        let changed = key.update(transaction, &rest, now).await?;
         let unchanged: Vec<&(usize, Row)> = rest
             .into_iter()
-            .filter(|(_, row)| !updated.contains(&row.external_id))
+            .filter(|(_, row)| !changed.contains(&row.external_id))
             .filter(|(_, row)| row.source_updated_at.is_some())
             .collect();
         key.advance_source_time(transaction, &unchanged).await?;
+        watched.extend(
+            changed
+                .iter()
+                .filter_map(|external_id| stored.get(external_id)?.watched),
+        );
+        created.extend(inserted.keys().cloned());
+        updated.extend(changed);
+        ids.extend(inserted);
+        ids.extend(
+            stored
+                .into_iter()
+                .map(|(external_id, row)| (external_id, row.id)),
+        );
     }
 
-    let external_ids: BTreeSet<String> = rows
-        .iter()
-        .map(|(_, row)| row.external_id.clone())
-        .collect();
-    let ids = pushed_column(
-        transaction,
-        table.name,
-        "id",
-        organization_id,
-        source_id,
-        &external_ids,
-    )
-    .await?;
     let ids_of = |set: &HashSet<String>| -> Vec<Uuid> {
         set.iter()
             .filter_map(|external_id| ids.get(external_id).copied())
@@ -141,7 +154,16 @@ pub(crate) async fn write(
         };
         answers[index] = Some(Ok(Upserted { id, outcome }));
     }
-    Ok(answers.into_iter().flatten().collect())
+    Ok(Written {
+        answers: answers.into_iter().flatten().collect(),
+        watched,
+    })
+}
+
+/// A stored row as a batch found it, before changing it.
+struct Stored {
+    id: Uuid,
+    watched: Option<Uuid>,
 }
 
 /// The rows of one partner in one table.
@@ -152,15 +174,15 @@ struct Key<'a> {
 }
 
 impl Key<'_> {
-    /// Inserts the rows whose key is not stored; answers their external ids.
+    /// Inserts the rows whose key is not stored; answers their external ids and ids.
     async fn insert(
         &self,
         conn: &DatabaseTransaction,
         rows: &[(usize, Row)],
         now: i64,
-    ) -> CoreResult<HashSet<String>> {
+    ) -> CoreResult<HashMap<String, Uuid>> {
         if rows.is_empty() {
-            return Ok(HashSet::new());
+            return Ok(HashMap::new());
         }
         let mut sql = Sql::default();
         let tuples: Vec<String> = rows
@@ -182,12 +204,83 @@ impl Key<'_> {
             "INSERT INTO {} (organization_id, id, source_id, external_id, source_updated_at, \
              updated_at, {}) VALUES {} \
              ON CONFLICT (organization_id, source_id, external_id) DO NOTHING \
-             RETURNING external_id",
+             RETURNING id, external_id",
             self.table.name,
             self.table.columns.join(", "),
             tuples.join(", ")
         );
-        self.returning(conn, text, sql.values).await
+        let rows = conn
+            .query_all_raw(Statement::from_sql_and_values(
+                conn.get_database_backend(),
+                text,
+                sql.values,
+            ))
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get::<String>("", "external_id")?,
+                    row.try_get::<Uuid>("", "id")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Reads the stored rows of `rows` and, on PostgreSQL, locks them (in key order)
+    /// until the transaction ends, so that what is read is what an update changes.
+    async fn lock(
+        &self,
+        conn: &DatabaseTransaction,
+        rows: &[&(usize, Row)],
+    ) -> CoreResult<HashMap<String, Stored>> {
+        if rows.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let mut sql = Sql::default();
+        let keys: Vec<String> = rows
+            .iter()
+            .map(|(_, row)| sql.param(row.external_id.clone()))
+            .collect();
+        let organization_id = sql.param(self.organization_id);
+        let source_id = sql.param(self.source_id);
+        let watched = self
+            .table
+            .watched
+            .map(|expression| format!(", {expression} AS watched"))
+            .unwrap_or_default();
+        let lock = match conn.get_database_backend() {
+            DatabaseBackend::Postgres => " ORDER BY external_id FOR UPDATE",
+            _ => "",
+        };
+        let text = format!(
+            "SELECT id, external_id{watched} FROM {} WHERE organization_id = {organization_id} \
+             AND source_id = {source_id} AND external_id IN ({}){lock}",
+            self.table.name,
+            keys.join(", ")
+        );
+        let found = conn
+            .query_all_raw(Statement::from_sql_and_values(
+                conn.get_database_backend(),
+                text,
+                sql.values,
+            ))
+            .await?;
+        found
+            .iter()
+            .map(|row| {
+                let watched = match self.table.watched {
+                    Some(_) => row.try_get::<Option<Uuid>>("", "watched")?,
+                    None => None,
+                };
+                Ok((
+                    row.try_get::<String>("", "external_id")?,
+                    Stored {
+                        id: row.try_get::<Uuid>("", "id")?,
+                        watched,
+                    },
+                ))
+            })
+            .collect()
     }
 
     /// Updates the stored rows whose content differs, unless the stored source time is

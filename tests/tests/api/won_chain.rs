@@ -261,4 +261,23 @@ async fn partner_deal_upserts_keep_the_links() {
     )
     .await;
     assert_links_match(&app, org).await;
+    // A won deal reopened under the other customer: only the stored row names the
+    // customer it left. An open deal created, then won between two others; a replay.
+    push(
+        DEALS,
+        json!([
+            deal("d1", "b", "NEGOTIATION", None),
+            deal("d5", "a", "NEGOTIATION", None),
+        ]),
+    )
+    .await;
+    assert_links_match(&app, org).await;
+    let late = json!([
+        deal("d5", "a", "WON", Some("2025-08-01T00:00:00Z")),
+        deal("d3", "b", "WON", Some("2025-05-01T00:00:00Z")),
+    ]);
+    push(DEALS, late.clone()).await;
+    assert_links_match(&app, org).await;
+    push(DEALS, late).await;
+    assert_links_match(&app, org).await;
 }
