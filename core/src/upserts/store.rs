@@ -184,30 +184,36 @@ impl Key<'_> {
         if rows.is_empty() {
             return Ok(HashMap::new());
         }
+        let t = self.table.name;
         let mut sql = Sql::default();
-        let tuples: Vec<String> = rows
-            .iter()
-            .map(|(_, row)| {
+        let mut columns = vec!["id", "external_id", "source_updated_at"];
+        columns.extend(self.table.columns);
+        let incoming = self.incoming(
+            &mut sql,
+            conn.get_database_backend(),
+            &columns,
+            rows.iter().map(|(_, row)| {
                 let mut values = vec![
-                    sql.param(self.organization_id),
-                    sql.param(Uuid::now_v7()),
-                    sql.param(self.source_id),
-                    sql.param(row.external_id.clone()),
-                    sql.param(row.source_updated_at),
-                    sql.param(now),
+                    Uuid::now_v7().into(),
+                    row.external_id.clone().into(),
+                    row.source_updated_at.into(),
                 ];
-                values.extend(row.values.iter().map(|value| sql.param(value.clone())));
-                format!("({})", values.join(", "))
-            })
-            .collect();
+                values.extend(row.values.iter().cloned());
+                values
+            }),
+        )?;
+        let organization_id = sql.param(self.organization_id);
+        let source_id = sql.param(self.source_id);
+        let now = sql.param(now);
+        let incoming_columns: Vec<String> = columns.iter().map(|c| format!("v.x_{c}")).collect();
+        // `WHERE true` tells SQLite's parser that ON CONFLICT belongs to the INSERT.
         let text = format!(
-            "INSERT INTO {} (organization_id, id, source_id, external_id, source_updated_at, \
-             updated_at, {}) VALUES {} \
+            "{incoming} INSERT INTO {t} (organization_id, source_id, updated_at, {}) \
+             SELECT {organization_id}, {source_id}, {now}, {} FROM v WHERE true \
              ON CONFLICT (organization_id, source_id, external_id) DO NOTHING \
              RETURNING id, external_id",
-            self.table.name,
-            self.table.columns.join(", "),
-            tuples.join(", ")
+            columns.join(", "),
+            incoming_columns.join(", ")
         );
         let rows = conn
             .query_all_raw(Statement::from_sql_and_values(
@@ -236,11 +242,15 @@ impl Key<'_> {
         if rows.is_empty() {
             return Ok(HashMap::new());
         }
+        let backend = conn.get_database_backend();
         let mut sql = Sql::default();
-        let keys: Vec<String> = rows
-            .iter()
-            .map(|(_, row)| sql.param(row.external_id.clone()))
-            .collect();
+        let incoming = self.incoming(
+            &mut sql,
+            backend,
+            &["external_id"],
+            rows.iter()
+                .map(|(_, row)| vec![row.external_id.clone().into()]),
+        )?;
         let organization_id = sql.param(self.organization_id);
         let source_id = sql.param(self.source_id);
         let watched = self
@@ -248,22 +258,18 @@ impl Key<'_> {
             .watched
             .map(|expression| format!(", {expression} AS watched"))
             .unwrap_or_default();
-        let lock = match conn.get_database_backend() {
+        let lock = match backend {
             DatabaseBackend::Postgres => " ORDER BY external_id FOR UPDATE",
             _ => "",
         };
         let text = format!(
-            "SELECT id, external_id{watched} FROM {} WHERE organization_id = {organization_id} \
-             AND source_id = {source_id} AND external_id IN ({}){lock}",
+            "{incoming} SELECT id, external_id{watched} FROM {} \
+             WHERE organization_id = {organization_id} AND source_id = {source_id} \
+             AND external_id IN (SELECT x_external_id FROM v){lock}",
             self.table.name,
-            keys.join(", ")
         );
         let found = conn
-            .query_all_raw(Statement::from_sql_and_values(
-                conn.get_database_backend(),
-                text,
-                sql.values,
-            ))
+            .query_all_raw(Statement::from_sql_and_values(backend, text, sql.values))
             .await?;
         found
             .iter()
@@ -296,29 +302,28 @@ impl Key<'_> {
         }
         let t = self.table.name;
         let mut sql = Sql::default();
-        let tuples: Vec<String> = rows
-            .iter()
-            .map(|(_, row)| {
-                let mut values = vec![
-                    sql.param(row.external_id.clone()),
-                    sql.param(row.source_updated_at),
-                ];
-                values.extend(row.values.iter().map(|value| sql.param(value.clone())));
-                format!("({})", values.join(", "))
-            })
-            .collect();
-        let columns = self.table.columns;
-        let incoming: Vec<String> = columns.iter().map(|c| format!("x_{c}")).collect();
-        let assignments: Vec<String> = columns.iter().map(|c| format!("{c} = v.x_{c}")).collect();
-        let differs: Vec<String> = columns
+        let mut columns = vec!["external_id", "source_updated_at"];
+        columns.extend(self.table.columns);
+        let incoming = self.incoming(
+            &mut sql,
+            conn.get_database_backend(),
+            &columns,
+            rows.iter().map(|(_, row)| {
+                let mut values = vec![row.external_id.clone().into(), row.source_updated_at.into()];
+                values.extend(row.values.iter().cloned());
+                values
+            }),
+        )?;
+        let data = self.table.columns;
+        let assignments: Vec<String> = data.iter().map(|c| format!("{c} = v.x_{c}")).collect();
+        let differs: Vec<String> = data
             .iter()
             .map(|c| format!("{t}.{c} IS DISTINCT FROM v.x_{c}"))
             .collect();
         let now = sql.param(now);
         let keys = self.condition(&mut sql);
         let text = format!(
-            "WITH v (x_external_id, x_source_updated_at, {}) AS (VALUES {}) \
-             UPDATE {t} SET {}, \
+            "{incoming} UPDATE {t} SET {}, \
              source_updated_at = COALESCE(v.x_source_updated_at, {t}.source_updated_at), \
              updated_at = {now} \
              FROM v WHERE {keys} \
@@ -326,8 +331,6 @@ impl Key<'_> {
                   OR v.x_source_updated_at >= {t}.source_updated_at) \
              AND ({}) \
              RETURNING external_id",
-            incoming.join(", "),
-            tuples.join(", "),
             assignments.join(", "),
             differs.join(" OR ")
         );
@@ -346,22 +349,18 @@ impl Key<'_> {
         }
         let t = self.table.name;
         let mut sql = Sql::default();
-        let tuples: Vec<String> = rows
-            .iter()
-            .map(|(_, row)| {
-                format!(
-                    "({}, {})",
-                    sql.param(row.external_id.clone()),
-                    sql.param(row.source_updated_at)
-                )
-            })
-            .collect();
+        let incoming = self.incoming(
+            &mut sql,
+            conn.get_database_backend(),
+            &["external_id", "source_updated_at"],
+            rows.iter()
+                .map(|(_, row)| vec![row.external_id.clone().into(), row.source_updated_at.into()]),
+        )?;
         let keys = self.condition(&mut sql);
         let text = format!(
-            "WITH v (x_external_id, x_source_updated_at) AS (VALUES {}) \
-             UPDATE {t} SET source_updated_at = v.x_source_updated_at FROM v WHERE {keys} \
-             AND ({t}.source_updated_at IS NULL OR v.x_source_updated_at > {t}.source_updated_at)",
-            tuples.join(", ")
+            "{incoming} UPDATE {t} SET source_updated_at = v.x_source_updated_at FROM v \
+             WHERE {keys} AND ({t}.source_updated_at IS NULL \
+             OR v.x_source_updated_at > {t}.source_updated_at)"
         );
         conn.execute_raw(Statement::from_sql_and_values(
             conn.get_database_backend(),
@@ -370,6 +369,51 @@ impl Key<'_> {
         ))
         .await?;
         Ok(())
+    }
+
+    /// The batch's rows as a relation `v` of some of the table's columns, each named
+    /// with an `x_` prefix: a `WITH` clause. On PostgreSQL the rows are one JSON
+    /// parameter read as the table's row type, since a parameter for every value costs
+    /// more to parse and plan than the rows cost to write; elsewhere a VALUES list.
+    fn incoming(
+        &self,
+        sql: &mut Sql,
+        backend: DatabaseBackend,
+        columns: &[&str],
+        rows: impl Iterator<Item = Vec<Value>>,
+    ) -> CoreResult<String> {
+        let names: Vec<String> = columns.iter().map(|c| format!("x_{c}")).collect();
+        let body = match backend {
+            DatabaseBackend::Postgres => {
+                let rows = rows
+                    .map(|values| {
+                        columns
+                            .iter()
+                            .zip(&values)
+                            .map(|(column, value)| Ok(((*column).to_owned(), json(value)?)))
+                            .collect::<CoreResult<serde_json::Map<_, _>>>()
+                            .map(serde_json::Value::Object)
+                    })
+                    .collect::<CoreResult<Vec<_>>>()?;
+                format!(
+                    "SELECT {} FROM jsonb_populate_recordset(NULL::{}, {})",
+                    columns.join(", "),
+                    self.table.name,
+                    sql.param(serde_json::Value::Array(rows))
+                )
+            }
+            _ => {
+                let tuples: Vec<String> = rows
+                    .map(|values| {
+                        let values: Vec<String> =
+                            values.into_iter().map(|value| sql.param(value)).collect();
+                        format!("({})", values.join(", "))
+                    })
+                    .collect();
+                format!("VALUES {}", tuples.join(", "))
+            }
+        };
+        Ok(format!("WITH v ({}) AS ({body})", names.join(", ")))
     }
 
     /// The stored row of each `v` row.
@@ -399,4 +443,16 @@ impl Key<'_> {
             .map(|row| Ok(row.try_get::<String>("", "external_id")?))
             .collect()
     }
+}
+
+/// A value as the JSON PostgreSQL reads back into its column's type.
+fn json(value: &Value) -> CoreResult<serde_json::Value> {
+    Ok(match value {
+        Value::Bool(v) => serde_json::json!(v),
+        Value::BigInt(v) => serde_json::json!(v),
+        Value::String(v) => serde_json::json!(v),
+        Value::Uuid(v) => serde_json::json!(v.map(|id| id.to_string())),
+        Value::ChronoDate(v) => serde_json::json!(v.map(|on| on.to_string())),
+        other => return Err(anyhow::anyhow!("no JSON form for {other:?}").into()),
+    })
 }
