@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 use crate::access::{Decision, Operation, Principal, Relation, Scope, decide};
 use crate::audit::{self, Writer};
+use crate::bulk;
 use crate::error::{CoreError, CoreResult};
 use crate::figures::current_team;
 use crate::kpi::scope::Sql;
@@ -337,8 +338,22 @@ async fn existing<C: ConnectionTrait>(
 }
 
 /// Columns of an activity row, in the order [`insert`] binds them.
-const ACTIVITY_COLUMNS: &str = "organization_id, id, rep_id, kind, occurred_at, customer_id, deal_id, \
-    quality, duration_minutes, notes, client_ref, original_digest, created_at, updated_at";
+const ACTIVITY_COLUMNS: [&str; 14] = [
+    "organization_id",
+    "id",
+    "rep_id",
+    "kind",
+    "occurred_at",
+    "customer_id",
+    "deal_id",
+    "quality",
+    "duration_minutes",
+    "notes",
+    "client_ref",
+    "original_digest",
+    "created_at",
+    "updated_at",
+];
 
 /// The fields an activity's creation sets, as the audit log names them.
 const CREATED_FIELDS: [&str; 7] = [
@@ -473,36 +488,45 @@ async fn insert(
     writer: &Writer<'_>,
     rows: &[&activity::Model],
 ) -> CoreResult<HashSet<Uuid>> {
+    let backend = db.get_database_backend();
     let mut sql = Sql::default();
-    let tuples: Vec<String> = rows
+    let incoming = bulk::rows(
+        &mut sql,
+        backend,
+        "v",
+        "activities",
+        &ACTIVITY_COLUMNS,
+        rows.iter().map(|row| {
+            vec![
+                row.organization_id.into(),
+                row.id.into(),
+                row.rep_id.into(),
+                row.kind.as_str().into(),
+                row.occurred_at.into(),
+                row.customer_id.into(),
+                row.deal_id.into(),
+                row.quality.into(),
+                row.duration_minutes.into(),
+                row.notes.clone().into(),
+                row.client_ref.into(),
+                row.original_digest.clone().into(),
+                row.created_at.into(),
+                row.updated_at.into(),
+            ]
+        }),
+    )?;
+    let selected: Vec<String> = ACTIVITY_COLUMNS
         .iter()
-        .map(|row| {
-            let values = [
-                sql.param(row.organization_id),
-                sql.param(row.id),
-                sql.param(row.rep_id),
-                sql.param(row.kind.as_str()),
-                sql.param(row.occurred_at),
-                sql.param(row.customer_id),
-                sql.param(row.deal_id),
-                sql.param(row.quality),
-                sql.param(row.duration_minutes),
-                sql.param(row.notes.clone()),
-                sql.param(row.client_ref),
-                sql.param(row.original_digest.clone()),
-                sql.param(row.created_at),
-                sql.param(row.updated_at),
-            ];
-            format!("({})", values.join(", "))
-        })
+        .map(|c| format!("v.x_{c}"))
         .collect();
+    // `WHERE true` tells SQLite's parser that ON CONFLICT belongs to the INSERT.
     let insert = format!(
-        "INSERT INTO activities ({ACTIVITY_COLUMNS}) VALUES {} \
+        "INSERT INTO activities ({}) SELECT {} FROM v WHERE true \
          ON CONFLICT (organization_id, rep_id, client_ref) DO NOTHING RETURNING id",
-        tuples.join(", ")
+        ACTIVITY_COLUMNS.join(", "),
+        selected.join(", ")
     );
     let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
-    let backend = db.get_database_backend();
     let inserted_ids = |rows: Vec<sea_orm::QueryResult>| -> CoreResult<HashSet<Uuid>> {
         rows.iter()
             .map(|row| Ok(row.try_get::<Uuid>("", "id")?))
@@ -517,9 +541,9 @@ async fn insert(
             &ids,
             &CREATED_FIELDS,
             "inserted",
-        );
+        )?;
         let statement =
-            format!("WITH inserted AS ({insert}), audited AS ({audit}) SELECT id FROM inserted");
+            format!("WITH {incoming}, inserted AS ({insert}), {audit} SELECT id FROM inserted");
         let rows = db
             .query_all_raw(Statement::from_sql_and_values(
                 backend, statement, sql.values,
@@ -530,7 +554,11 @@ async fn insert(
     let transaction = crate::db::begin_write(db).await?;
     let inserted = inserted_ids(
         transaction
-            .query_all_raw(Statement::from_sql_and_values(backend, insert, sql.values))
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                format!("WITH {incoming} {insert}"),
+                sql.values,
+            ))
             .await?,
     )?;
     let created: Vec<Uuid> = ids.into_iter().filter(|id| inserted.contains(id)).collect();

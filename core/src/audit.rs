@@ -5,12 +5,13 @@
 use attain_entity::audit_log;
 use attain_entity::enums::{ActorKind, AuditAction};
 use sea_orm::{
-    ActiveEnum, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveEnum, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 use uuid::Uuid;
 
 use crate::access::{Operation, Principal, Role};
+use crate::bulk;
 use crate::error::CoreResult;
 use crate::kpi::scope::Sql;
 use crate::time::now_micros;
@@ -46,33 +47,23 @@ pub async fn record_many<C: ConnectionTrait>(
     if entity_ids.is_empty() {
         return Ok(());
     }
-    let principal = writer.principal;
-    let changes = serde_json::to_string(changed_fields).unwrap_or_default();
-    let at = now_micros();
-    let rows = entity_ids.iter().map(|id| {
-        audit_log::Model {
-            organization_id: principal.organization_id,
-            id: Uuid::now_v7(),
-            actor_kind: actor_kind(principal),
-            actor_id: Some(principal.id),
-            action,
-            entity: entity.to_owned(),
-            entity_id: Some(*id),
-            changes: changes.clone(),
-            request_id: writer.request_id.clone(),
-            at,
-        }
-        .into_active_model()
-    });
-    audit_log::Entity::insert_many(rows)
-        .exec_without_returning(conn)
-        .await?;
+    let backend = conn.get_database_backend();
+    let mut sql = Sql::default();
+    let audited = audit_rows(&mut sql, backend, entity_ids)?;
+    let insert = insert(&mut sql, writer, action, entity, changed_fields, None);
+    conn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        format!("WITH {audited} {insert}"),
+        sql.values,
+    ))
+    .await?;
     Ok(())
 }
 
 /// The audit rows of a data-modifying CTE of the same statement (PostgreSQL): one row
 /// for each of `candidates` that the CTE named `changed` returns in its `id` column. A
 /// change and its audit rows are then one statement, atomic without a transaction.
+/// Answers CTEs to follow the change's.
 pub fn for_returned(
     sql: &mut Sql,
     writer: &Writer<'_>,
@@ -81,16 +72,37 @@ pub fn for_returned(
     candidates: &[Uuid],
     changed_fields: &[&str],
     changed: &str,
+) -> CoreResult<String> {
+    let audited = audit_rows(sql, DatabaseBackend::Postgres, candidates)?;
+    let insert = insert(sql, writer, action, entity, changed_fields, Some(changed));
+    Ok(format!("{audited}, audit_written AS ({insert})"))
+}
+
+/// The CTE `audited` of new audit ids (`x_id`) and the ids they audit (`x_entity_id`).
+fn audit_rows(sql: &mut Sql, backend: DatabaseBackend, entity_ids: &[Uuid]) -> CoreResult<String> {
+    bulk::rows(
+        sql,
+        backend,
+        "audited",
+        "audit_log",
+        &["id", "entity_id"],
+        entity_ids
+            .iter()
+            .map(|id| vec![Uuid::now_v7().into(), (*id).into()]),
+    )
+}
+
+/// The insert of the rows of `audited`, or of those whose record the CTE `changed`
+/// returns.
+fn insert(
+    sql: &mut Sql,
+    writer: &Writer<'_>,
+    action: AuditAction,
+    entity: &str,
+    changed_fields: &[&str],
+    changed: Option<&str>,
 ) -> String {
     let principal = writer.principal;
-    let pairs: Vec<String> = candidates
-        .iter()
-        .map(|id| {
-            let entity_id = sql.param(*id);
-            let audit_id = sql.param(Uuid::now_v7());
-            format!("({entity_id}::uuid, {audit_id}::uuid)")
-        })
-        .collect();
     let organization_id = sql.param(principal.organization_id);
     let actor_kind = sql.param(actor_kind(principal).to_value());
     let actor_id = sql.param(principal.id);
@@ -99,14 +111,14 @@ pub fn for_returned(
     let changes = sql.param(serde_json::to_string(changed_fields).unwrap_or_default());
     let request_id = sql.param(writer.request_id.clone());
     let at = sql.param(now_micros());
+    let join = changed
+        .map(|changed| format!(" JOIN {changed} ON {changed}.id = audited.x_entity_id"))
+        .unwrap_or_default();
     format!(
         "INSERT INTO audit_log (organization_id, id, actor_kind, actor_id, action, entity, \
          entity_id, changes, request_id, at) \
-         SELECT {organization_id}, audited.id, {actor_kind}, {actor_id}, {action}, {entity}, \
-         audited.entity_id, {changes}, {request_id}, {at} \
-         FROM (VALUES {}) AS audited (entity_id, id) \
-         JOIN {changed} ON {changed}.id = audited.entity_id",
-        pairs.join(", ")
+         SELECT {organization_id}, audited.x_id, {actor_kind}, {actor_id}, {action}, {entity}, \
+         audited.x_entity_id, {changes}, {request_id}, {at} FROM audited{join}"
     )
 }
 

@@ -8,6 +8,7 @@ pub mod access;
 pub mod activities;
 pub mod audit;
 pub mod breakdown;
+mod bulk;
 pub mod contributors;
 pub mod db;
 pub mod demo;

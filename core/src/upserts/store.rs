@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::{Outcome, Upserted};
 use crate::audit::{self, Writer};
+use crate::bulk;
 use crate::error::{CoreError, CoreResult};
 use crate::kpi::scope::Sql;
 use crate::time::now_micros;
@@ -371,10 +372,7 @@ impl Key<'_> {
         Ok(())
     }
 
-    /// The batch's rows as a relation `v` of some of the table's columns, each named
-    /// with an `x_` prefix: a `WITH` clause. On PostgreSQL the rows are one JSON
-    /// parameter read as the table's row type, since a parameter for every value costs
-    /// more to parse and plan than the rows cost to write; elsewhere a VALUES list.
+    /// The batch's rows as the relation `v`, in a `WITH` clause.
     fn incoming(
         &self,
         sql: &mut Sql,
@@ -382,38 +380,8 @@ impl Key<'_> {
         columns: &[&str],
         rows: impl Iterator<Item = Vec<Value>>,
     ) -> CoreResult<String> {
-        let names: Vec<String> = columns.iter().map(|c| format!("x_{c}")).collect();
-        let body = match backend {
-            DatabaseBackend::Postgres => {
-                let rows = rows
-                    .map(|values| {
-                        columns
-                            .iter()
-                            .zip(&values)
-                            .map(|(column, value)| Ok(((*column).to_owned(), json(value)?)))
-                            .collect::<CoreResult<serde_json::Map<_, _>>>()
-                            .map(serde_json::Value::Object)
-                    })
-                    .collect::<CoreResult<Vec<_>>>()?;
-                format!(
-                    "SELECT {} FROM jsonb_populate_recordset(NULL::{}, {})",
-                    columns.join(", "),
-                    self.table.name,
-                    sql.param(serde_json::Value::Array(rows))
-                )
-            }
-            _ => {
-                let tuples: Vec<String> = rows
-                    .map(|values| {
-                        let values: Vec<String> =
-                            values.into_iter().map(|value| sql.param(value)).collect();
-                        format!("({})", values.join(", "))
-                    })
-                    .collect();
-                format!("VALUES {}", tuples.join(", "))
-            }
-        };
-        Ok(format!("WITH v ({}) AS ({body})", names.join(", ")))
+        let rows = bulk::rows(sql, backend, "v", self.table.name, columns, rows)?;
+        Ok(format!("WITH {rows}"))
     }
 
     /// The stored row of each `v` row.
@@ -443,16 +411,4 @@ impl Key<'_> {
             .map(|row| Ok(row.try_get::<String>("", "external_id")?))
             .collect()
     }
-}
-
-/// A value as the JSON PostgreSQL reads back into its column's type.
-fn json(value: &Value) -> CoreResult<serde_json::Value> {
-    Ok(match value {
-        Value::Bool(v) => serde_json::json!(v),
-        Value::BigInt(v) => serde_json::json!(v),
-        Value::String(v) => serde_json::json!(v),
-        Value::Uuid(v) => serde_json::json!(v.map(|id| id.to_string())),
-        Value::ChronoDate(v) => serde_json::json!(v.map(|on| on.to_string())),
-        other => return Err(anyhow::anyhow!("no JSON form for {other:?}").into()),
-    })
 }
