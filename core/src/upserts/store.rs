@@ -234,7 +234,9 @@ impl Key<'_> {
     }
 
     /// Reads the stored rows of `rows` and, on PostgreSQL, locks them (in key order)
-    /// until the transaction ends, so that what is read is what an update changes.
+    /// until the transaction ends, so that what is read is what an update changes. The
+    /// lock is the one an update that keeps the row's keys takes: it holds off other
+    /// updates of the rows, not the foreign-key checks of writes that reference them.
     async fn lock(
         &self,
         conn: &DatabaseTransaction,
@@ -260,7 +262,7 @@ impl Key<'_> {
             .map(|expression| format!(", {expression} AS watched"))
             .unwrap_or_default();
         let lock = match backend {
-            DatabaseBackend::Postgres => " ORDER BY external_id FOR UPDATE",
+            DatabaseBackend::Postgres => " ORDER BY external_id FOR NO KEY UPDATE",
             _ => "",
         };
         let text = format!(
