@@ -2,9 +2,10 @@
 //! batches answered per item; replays, concurrent replays and late deliveries that store
 //! nothing twice and never overwrite newer data; every field rule; partners apart.
 
+use attain_core::db;
 use attain_core::import::ImportReport;
 use futures_util::future::join_all;
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -435,6 +436,24 @@ async fn a_batch_stores_its_good_items_and_names_each_bad_ones_field() {
     assert!(
         unknown["data"].is_null() && !unknown["errors"][0]["message"].as_str().unwrap().is_empty()
     );
+    // So is a date beyond what the databases store as one, here in a batch of two.
+    let (_, far) = app
+        .graphql(
+            DEALS,
+            json!({ "items": [with(good.clone(), json!({ "externalId": "far-1" })),
+                              with(good.clone(), json!({ "externalId": "far-2",
+                                                         "expectedCloseOn": "+10000-01-01" }))] }),
+            Some(&p.token),
+        )
+        .await;
+    assert!(far["data"].is_null(), "{far}");
+    assert!(
+        far["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("years 1 to 9999"),
+        "{far}"
+    );
     let (_, empty) = app
         .graphql(DEALS, json!({ "items": [] }), Some(&p.token))
         .await;
@@ -709,6 +728,38 @@ async fn people_write_app_records_for_the_owners_in_their_scope() {
     let erp = partner(&app, &admin, "ERP").await;
     let listed = app.call(&erp.token, LIST_DEALS, json!({})).await;
     assert_eq!(listed["data"]["deals"]["totalCount"], 0, "{listed}");
+}
+
+/// A partner pushes its customers again while another transaction writes a deal that
+/// references one of them: the push neither waits for it nor deadlocks with it
+/// (PostgreSQL; SQLite runs one writing transaction at a time).
+#[tokio::test]
+async fn pushing_customers_again_waits_for_no_write_that_references_them() {
+    let (app, report, admin) = setup().await;
+    let p = partner(&app, &admin, "ERP").await;
+    upsert(&app, CUSTOMERS, json!([customer("c-1")]), &p.token).await;
+    if !db::is_postgres(&app.db) {
+        return;
+    }
+    let writing = app.db.begin().await.unwrap();
+    // The lock that inserting a deal for the customer holds until its transaction ends.
+    let locked = writing
+        .query_all_raw(Statement::from_sql_and_values(
+            app.db.get_database_backend(),
+            "SELECT id FROM customers WHERE organization_id = $1 AND external_id = 'c-1' \
+             FOR KEY SHARE",
+            [report.organization_id.into()],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(locked.len(), 1);
+    // A statement waiting for that lock would end at the statement timeout, in an error.
+    let replayed = upsert(&app, CUSTOMERS, json!([customer("c-1")]), &p.token).await;
+    assert_eq!(statuses(&replayed), ["UNCHANGED"]);
+    let renamed = with(customer("c-1"), json!({ "name": "Renamed" }));
+    let updated = upsert(&app, CUSTOMERS, json!([renamed]), &p.token).await;
+    assert_eq!(statuses(&updated), ["UPDATED"]);
+    writing.rollback().await.unwrap();
 }
 
 #[tokio::test]
