@@ -24,7 +24,9 @@ pub enum CoreError {
     /// Too many requests for this token.
     #[error("rate limit exceeded")]
     RateLimited,
-    /// The database cannot be reached now; the request changed nothing and may be retried.
+    /// The database cannot serve the request now: it cannot be reached, or it aborted the
+    /// request's transaction to break a deadlock. The request changed nothing and may be
+    /// retried.
     #[error("the database is unavailable; retry later")]
     Unavailable,
     /// The request is deeper, larger or slower than the server's limits allow.
@@ -32,7 +34,7 @@ pub enum CoreError {
     TooComplex(String),
     /// Anything else: logged, never shown.
     #[error(transparent)]
-    Internal(#[from] anyhow::Error),
+    Internal(anyhow::Error),
 }
 
 impl CoreError {
@@ -62,12 +64,47 @@ impl CoreError {
 
 impl From<sea_orm::DbErr> for CoreError {
     fn from(error: sea_orm::DbErr) -> Self {
-        if unreachable(&error) {
-            tracing::warn!(error = %error, "database unreachable");
+        CoreError::from(anyhow::Error::new(error))
+    }
+}
+
+/// A database error, also one given context on its way, is [`CoreError::Unavailable`]
+/// when retrying may succeed; anything else is internal.
+impl From<anyhow::Error> for CoreError {
+    fn from(error: anyhow::Error) -> Self {
+        let Some(database) = error.downcast_ref::<sea_orm::DbErr>() else {
+            return CoreError::Internal(error);
+        };
+        if unreachable(database) {
+            tracing::warn!(error = %database, "database unreachable");
+            CoreError::Unavailable
+        } else if aborted(database) {
+            tracing::warn!(error = %database, "transaction aborted by the database");
             CoreError::Unavailable
         } else {
-            CoreError::Internal(anyhow::Error::new(error))
+            CoreError::Internal(error)
         }
+    }
+}
+
+/// Whether PostgreSQL aborted the statement's transaction to let a concurrent one finish:
+/// a deadlock it broke, or a serialization failure.
+fn aborted(error: &sea_orm::DbErr) -> bool {
+    database_code(error).is_some_and(|code| code == "40P01" || code == "40001")
+}
+
+/// The SQLSTATE of an error the database answered.
+fn database_code(error: &sea_orm::DbErr) -> Option<String> {
+    use sea_orm::sqlx::Error as Sqlx;
+    use sea_orm::{DbErr, RuntimeErr};
+    match error {
+        DbErr::Exec(RuntimeErr::SqlxError(inner)) | DbErr::Query(RuntimeErr::SqlxError(inner)) => {
+            match inner.as_ref() {
+                Sqlx::Database(error) => error.code().map(|code| code.into_owned()),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }
 
@@ -82,8 +119,7 @@ fn unreachable(error: &sea_orm::DbErr) -> bool {
             match inner.as_ref() {
                 Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed => true,
                 // PostgreSQL shutting down or starting up, or a connection lost.
-                Sqlx::Database(error) => error
-                    .code()
+                Sqlx::Database(_) => database_code(error)
                     .is_some_and(|code| code.starts_with("57P") || code.starts_with("08")),
                 _ => false,
             }

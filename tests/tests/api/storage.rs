@@ -1,6 +1,7 @@
 //! The schema on both backends: migrations, exact money, tenant-safe foreign keys.
 
 use attain_core::db;
+use attain_core::error::CoreError;
 use attain_core::import::Dataset;
 use attain_core::money::Currency;
 use attain_entity::enums::{DealStage, DealStatus, Segment};
@@ -9,6 +10,7 @@ use attain_migration::TENANT_TABLES;
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, Statement,
+    TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -205,4 +207,39 @@ async fn the_database_refuses_open_deals_with_a_close_instant_and_negative_amoun
         .await
         .expect("a valid deal is stored");
     assert_eq!(deal::Entity::find().count(&app.db).await.unwrap(), 1);
+}
+
+/// When PostgreSQL breaks a deadlock it aborts one of the transactions: that one's error
+/// is `UNAVAILABLE` (it changed nothing and may be retried), also when it carries context.
+#[tokio::test]
+async fn a_transaction_aborted_to_break_a_deadlock_may_be_retried() {
+    let app = spawn_app().await;
+    if !db::is_postgres(&app.db) {
+        return;
+    }
+    let run = |sql: &'static str| app.db.execute_unprepared(sql);
+    run("CREATE TABLE deadlock_probe (id integer PRIMARY KEY)")
+        .await
+        .unwrap();
+    run("INSERT INTO deadlock_probe VALUES (1), (2)")
+        .await
+        .unwrap();
+    let first = app.db.begin().await.unwrap();
+    let second = app.db.begin().await.unwrap();
+    let update = |id: i32| format!("UPDATE deadlock_probe SET id = id WHERE id = {id}");
+    first.execute_unprepared(&update(1)).await.unwrap();
+    second.execute_unprepared(&update(2)).await.unwrap();
+    // Each now waits for the row the other holds, until PostgreSQL aborts one of them.
+    let (to_second, to_first) = (update(2), update(1));
+    let (one, two) = tokio::join!(
+        first.execute_unprepared(&to_second),
+        second.execute_unprepared(&to_first)
+    );
+    let error = match (one, two) {
+        (Err(error), Ok(_)) | (Ok(_), Err(error)) => error,
+        other => panic!("one transaction is aborted, not {other:?}"),
+    };
+    let with_context = anyhow::Error::new(error).context("updating the probe");
+    let answered = CoreError::from(with_context);
+    assert_eq!(answered.code(), "UNAVAILABLE", "{answered:?}");
 }
