@@ -72,59 +72,42 @@ impl From<sea_orm::DbErr> for CoreError {
 /// when retrying may succeed; anything else is internal.
 impl From<anyhow::Error> for CoreError {
     fn from(error: anyhow::Error) -> Self {
-        let Some(database) = error.downcast_ref::<sea_orm::DbErr>() else {
-            return CoreError::Internal(error);
-        };
-        if unreachable(database) {
-            tracing::warn!(error = %database, "database unreachable");
-            CoreError::Unavailable
-        } else if aborted(database) {
-            tracing::warn!(error = %database, "transaction aborted by the database");
-            CoreError::Unavailable
-        } else {
-            CoreError::Internal(error)
+        match error.downcast_ref::<sea_orm::DbErr>().and_then(retryable) {
+            Some(reason) => {
+                tracing::warn!(error = %error, "{reason}");
+                CoreError::Unavailable
+            }
+            None => CoreError::Internal(error),
         }
     }
 }
 
-/// Whether PostgreSQL aborted the statement's transaction to let a concurrent one finish:
-/// a deadlock it broke, or a serialization failure.
-fn aborted(error: &sea_orm::DbErr) -> bool {
-    database_code(error).is_some_and(|code| code == "40P01" || code == "40001")
-}
-
-/// The SQLSTATE of an error the database answered.
-fn database_code(error: &sea_orm::DbErr) -> Option<String> {
+/// Why the request may succeed when retried, if it may: the database could not be reached
+/// (rather than a statement failing in it), or PostgreSQL aborted the transaction to let a
+/// concurrent one finish (a deadlock it broke, a serialization failure).
+fn retryable(error: &sea_orm::DbErr) -> Option<&'static str> {
     use sea_orm::sqlx::Error as Sqlx;
     use sea_orm::{DbErr, RuntimeErr};
+    const UNREACHABLE: &str = "database unreachable";
     match error {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Some(UNREACHABLE),
         DbErr::Exec(RuntimeErr::SqlxError(inner)) | DbErr::Query(RuntimeErr::SqlxError(inner)) => {
             match inner.as_ref() {
-                Sqlx::Database(error) => error.code().map(|code| code.into_owned()),
+                Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed => {
+                    Some(UNREACHABLE)
+                }
+                Sqlx::Database(database) => match database.code().as_deref() {
+                    // PostgreSQL shutting down or starting up, or a connection lost.
+                    Some(code) if code.starts_with("57P") || code.starts_with("08") => {
+                        Some(UNREACHABLE)
+                    }
+                    Some("40P01" | "40001") => Some("transaction aborted by the database"),
+                    _ => None,
+                },
                 _ => None,
             }
         }
         _ => None,
-    }
-}
-
-/// Whether an error means the database could not be reached (rather than a statement
-/// failing in it).
-fn unreachable(error: &sea_orm::DbErr) -> bool {
-    use sea_orm::sqlx::Error as Sqlx;
-    use sea_orm::{DbErr, RuntimeErr};
-    match error {
-        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
-        DbErr::Exec(RuntimeErr::SqlxError(inner)) | DbErr::Query(RuntimeErr::SqlxError(inner)) => {
-            match inner.as_ref() {
-                Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed => true,
-                // PostgreSQL shutting down or starting up, or a connection lost.
-                Sqlx::Database(_) => database_code(error)
-                    .is_some_and(|code| code.starts_with("57P") || code.starts_with("08")),
-                _ => false,
-            }
-        }
-        _ => false,
     }
 }
 
