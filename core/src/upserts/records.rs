@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use super::store::{Row, Table, write};
+use super::store::{Derived, Row, Table, write};
 use super::{
     Check, MAX_BATCH, Outcome, OwnerRef, Refs, Upserted, app_source, keep_to_scope, partner_source,
     singular,
@@ -176,6 +176,7 @@ const CUSTOMERS: Table = Table {
     columns: &["name", "segment", "owner_id", "created_at"],
     fields: &["name", "segment", "owner", "createdAt"],
     watched: None,
+    derived: None,
 };
 
 const LEADS: Table = Table {
@@ -198,6 +199,7 @@ const LEADS: Table = Table {
         "customer",
     ],
     watched: None,
+    derived: None,
 };
 
 const DEALS: Table = Table {
@@ -235,6 +237,13 @@ const DEALS: Table = Table {
     ],
     // A stored deal in its customer's chain of won deals: updating it relinks them.
     watched: Some("CASE WHEN status = 'WON' OR next_won_at IS NOT NULL THEN customer_id END"),
+    // Inserted won deals come linked, so that the relink after the insert rewrites no
+    // more than the stored deals before them.
+    derived: Some(Derived {
+        column: "next_won_at",
+        window: won_chain::NEXT_IN_BATCH,
+        value: won_chain::inserted_link,
+    }),
 };
 
 const INVOICES: Table = Table {
@@ -249,6 +258,7 @@ const INVOICES: Table = Table {
     ],
     fields: &["owner", "customer", "deal", "amount", "dueOn"],
     watched: None,
+    derived: None,
 };
 
 const PAYMENTS: Table = Table {
@@ -257,6 +267,7 @@ const PAYMENTS: Table = Table {
     columns: &["invoice_id", "amount_minor", "received_on"],
     fields: &["invoice", "amount", "receivedOn"],
     watched: None,
+    derived: None,
 };
 
 /// Upserts a batch of 1 to [`MAX_BATCH`] records for the calling partner client. Every

@@ -25,6 +25,18 @@ pub(crate) struct Table {
     /// An id expression over a stored row, read before an update changes the row:
     /// what else the update affects (for deals, the customer whose won deals they are).
     pub watched: Option<&'static str>,
+    /// A column the insert computes from the batch and the stored rows rather than
+    /// taking it from the item.
+    pub derived: Option<Derived>,
+}
+
+/// A column an insert computes. Its value reads the incoming rows as `v`, each with the
+/// extra column `x_window`, a window over the batch's rows.
+pub(crate) struct Derived {
+    pub column: &'static str,
+    pub window: &'static str,
+    /// The value, given the placeholder of the organization's id.
+    pub value: fn(organization: &str) -> String,
 }
 
 /// A checked item: its key, its source timestamp and its data columns' values, in the
@@ -206,15 +218,21 @@ impl Key<'_> {
         let organization_id = sql.param(self.organization_id);
         let source_id = sql.param(self.source_id);
         let now = sql.param(now);
-        let incoming_columns: Vec<String> = columns.iter().map(|c| format!("v.x_{c}")).collect();
+        let mut selected: Vec<String> = columns.iter().map(|c| format!("v.x_{c}")).collect();
+        let mut source = "v".to_owned();
+        if let Some(derived) = &self.table.derived {
+            columns.push(derived.column);
+            selected.push((derived.value)(&organization_id));
+            source = format!("(SELECT v.*, {} AS x_window FROM v) AS v", derived.window);
+        }
         // `WHERE true` tells SQLite's parser that ON CONFLICT belongs to the INSERT.
         let text = format!(
             "{incoming} INSERT INTO {t} (organization_id, source_id, updated_at, {}) \
-             SELECT {organization_id}, {source_id}, {now}, {} FROM v WHERE true \
+             SELECT {organization_id}, {source_id}, {now}, {} FROM {source} WHERE true \
              ON CONFLICT (organization_id, source_id, external_id) DO NOTHING \
              RETURNING id, external_id",
             columns.join(", "),
-            incoming_columns.join(", ")
+            selected.join(", ")
         );
         let rows = conn
             .query_all_raw(Statement::from_sql_and_values(

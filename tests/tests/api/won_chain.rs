@@ -2,13 +2,14 @@
 //! after an import and after writes that relink customers it equals the link computed from
 //! scratch, and retention read through it equals retention computed the raw way.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
 
 use attain_core::import::{Dataset, ImportReport};
 use attain_core::won_chain;
+use attain_migration::APP_ROLE;
 use rust_decimal::Decimal;
-use sea_orm::{ConnectionTrait, Statement, Value as SqlValue};
+use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value as SqlValue};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -189,12 +190,13 @@ async fn retention_through_the_links_equals_the_raw_computation() {
     assert_eq!(compared, 24);
 }
 
-#[tokio::test]
-async fn partner_deal_upserts_keep_the_links() {
-    let app = spawn_app().await;
-    let report = fixture(&app).await;
-    let org = report.organization_id;
-    let admin = mint_token(org, report.id("users", "adm-01").unwrap(), "ADMIN");
+/// A partner client of the fixture's organization, and the token it pushes with.
+async fn partner(app: &TestApp, report: &ImportReport) -> String {
+    let admin = mint_token(
+        report.organization_id,
+        report.id("users", "adm-01").unwrap(),
+        "ADMIN",
+    );
     let (_, created) = app
         .graphql(
             r#"mutation { createPartnerClient(name: "ERP") { secret client { id } } }"#,
@@ -210,74 +212,186 @@ async fn partner_deal_upserts_keep_the_links() {
             None,
         )
         .await;
-    let partner = exchanged["data"]["partnerToken"]["token"].as_str().unwrap();
-    let push = async |mutation: &str, items: serde_json::Value| {
-        let (_, body) = app
-            .graphql(mutation, json!({ "items": items }), Some(partner))
-            .await;
-        let results = body["data"].as_object().unwrap().values().next().unwrap();
-        assert!(
-            results
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|r| r["error"].is_null()),
-            "{body}"
-        );
-    };
+    exchanged["data"]["partnerToken"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+const CUSTOMERS: &str =
+    "mutation($items: [CustomerUpsert!]!) { upsertCustomers(items: $items) { error { field } } }";
+const DEALS: &str =
+    "mutation($items: [DealUpsert!]!) { upsertDeals(items: $items) { error { field } } }";
+
+/// Pushes a batch and asserts every item was stored.
+async fn push(app: &TestApp, partner: &str, mutation: &str, items: serde_json::Value) {
+    let (_, body) = app
+        .graphql(mutation, json!({ "items": items }), Some(partner))
+        .await;
+    let results = body["data"].as_object().unwrap().values().next().unwrap();
+    assert!(
+        results
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["error"].is_null()),
+        "{body}"
+    );
+}
+
+/// Pushes the customers `a` and `b`.
+async fn push_customers(app: &TestApp, partner: &str) {
     let customer = |id: &str| {
         json!({ "externalId": id, "name": id, "segment": "SMB", "ownerEmail": "rep-01@acme.example",
                 "createdAt": "2025-01-01T00:00:00Z" })
     };
-    let deal = |id: &str, customer: &str, status: &str, closed: Option<&str>| {
-        json!({ "externalId": id, "ownerEmail": "rep-01@acme.example", "customerExternalId": customer,
-                "name": id, "amount": "100.00", "stage": status,
-                "status": if status == "NEGOTIATION" { "OPEN" } else { status },
-                "createdAt": "2025-01-02T00:00:00Z", "closedAt": closed })
-    };
-    const CUSTOMERS: &str = "mutation($items: [CustomerUpsert!]!) { upsertCustomers(items: $items) { error { field } } }";
-    const DEALS: &str =
-        "mutation($items: [DealUpsert!]!) { upsertDeals(items: $items) { error { field } } }";
-    push(CUSTOMERS, json!([customer("a"), customer("b")])).await;
     push(
-        DEALS,
-        json!([
-            deal("d1", "a", "WON", Some("2025-03-01T00:00:00Z")),
-            deal("d2", "a", "WON", Some("2025-06-01T00:00:00Z")),
-            deal("d3", "a", "WON", Some("2025-09-01T00:00:00Z")),
-            deal("d4", "b", "WON", Some("2025-04-01T00:00:00Z")),
-        ]),
+        app,
+        partner,
+        CUSTOMERS,
+        json!([customer("a"), customer("b")]),
     )
+    .await;
+}
+
+fn deal(id: &str, customer: &str, status: &str, closed: Option<&str>) -> serde_json::Value {
+    json!({ "externalId": id, "ownerEmail": "rep-01@acme.example", "customerExternalId": customer,
+            "name": id, "amount": "100.00", "stage": status,
+            "status": if status == "NEGOTIATION" { "OPEN" } else { status },
+            "createdAt": "2025-01-02T00:00:00Z", "closedAt": closed })
+}
+
+#[tokio::test]
+async fn partner_deal_upserts_keep_the_links() {
+    let app = spawn_app().await;
+    let report = fixture(&app).await;
+    let org = report.organization_id;
+    let partner = partner(&app, &report).await;
+    push_customers(&app, &partner).await;
+    let push = async |items| push(&app, &partner, DEALS, items).await;
+    push(json!([
+        deal("d1", "a", "WON", Some("2025-03-01T00:00:00Z")),
+        deal("d2", "a", "WON", Some("2025-06-01T00:00:00Z")),
+        deal("d3", "a", "WON", Some("2025-09-01T00:00:00Z")),
+        deal("d4", "b", "WON", Some("2025-04-01T00:00:00Z")),
+    ]))
     .await;
     assert_links_match(&app, org).await;
     // A won deal lost, another moved to the other customer, a third reopened.
-    push(
-        DEALS,
-        json!([
-            deal("d2", "a", "LOST", Some("2025-06-01T00:00:00Z")),
-            deal("d3", "b", "WON", Some("2025-09-01T00:00:00Z")),
-            deal("d4", "b", "NEGOTIATION", None),
-        ]),
-    )
+    push(json!([
+        deal("d2", "a", "LOST", Some("2025-06-01T00:00:00Z")),
+        deal("d3", "b", "WON", Some("2025-09-01T00:00:00Z")),
+        deal("d4", "b", "NEGOTIATION", None),
+    ]))
     .await;
     assert_links_match(&app, org).await;
     // A won deal reopened under the other customer: only the stored row names the
     // customer it left. An open deal created, then won between two others; a replay.
-    push(
-        DEALS,
-        json!([
-            deal("d1", "b", "NEGOTIATION", None),
-            deal("d5", "a", "NEGOTIATION", None),
-        ]),
-    )
+    push(json!([
+        deal("d1", "b", "NEGOTIATION", None),
+        deal("d5", "a", "NEGOTIATION", None),
+    ]))
     .await;
     assert_links_match(&app, org).await;
     let late = json!([
         deal("d5", "a", "WON", Some("2025-08-01T00:00:00Z")),
         deal("d3", "b", "WON", Some("2025-05-01T00:00:00Z")),
     ]);
-    push(DEALS, late.clone()).await;
+    push(late.clone()).await;
     assert_links_match(&app, org).await;
-    push(DEALS, late).await;
+    push(late).await;
     assert_links_match(&app, org).await;
+}
+
+/// The external ids of the deals whose link a write rewrote since the last call: a
+/// trigger notes every update of `next_won_at` that changes it.
+struct LinkWrites<'a> {
+    app: &'a TestApp,
+    organization: Uuid,
+}
+
+impl<'a> LinkWrites<'a> {
+    async fn watch(app: &'a TestApp, organization: Uuid) -> LinkWrites<'a> {
+        let statements: Vec<String> = match app.db.get_database_backend() {
+            DatabaseBackend::Postgres => vec![
+                "CREATE TABLE link_writes (id uuid NOT NULL)".into(),
+                format!("GRANT INSERT ON link_writes TO {APP_ROLE}"),
+                "CREATE FUNCTION note_link_write() RETURNS trigger LANGUAGE plpgsql AS \
+                 $$ BEGIN INSERT INTO link_writes VALUES (NEW.id); RETURN NULL; END $$"
+                    .into(),
+                "CREATE TRIGGER link_writes AFTER UPDATE OF next_won_at ON deals FOR EACH ROW \
+                 WHEN (OLD.next_won_at IS DISTINCT FROM NEW.next_won_at) \
+                 EXECUTE FUNCTION note_link_write()"
+                    .into(),
+            ],
+            _ => vec![
+                "CREATE TABLE link_writes (id BLOB NOT NULL)".into(),
+                "CREATE TRIGGER link_writes AFTER UPDATE OF next_won_at ON deals FOR EACH ROW \
+                 WHEN OLD.next_won_at IS NOT NEW.next_won_at \
+                 BEGIN INSERT INTO link_writes VALUES (NEW.id); END"
+                    .into(),
+            ],
+        };
+        for statement in statements {
+            app.db.execute_unprepared(&statement).await.unwrap();
+        }
+        LinkWrites { app, organization }
+    }
+
+    async fn take(&self) -> BTreeSet<String> {
+        let rows = self
+            .app
+            .rows(
+                "SELECT d.external_id FROM link_writes w JOIN deals d ON d.id = w.id \
+                 WHERE d.organization_id = $1",
+                vec![self.organization.into()],
+            )
+            .await;
+        self.app
+            .db
+            .execute_unprepared("DELETE FROM link_writes")
+            .await
+            .unwrap();
+        rows.iter()
+            .map(|row| row.try_get::<String>("", "external_id").unwrap())
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn won_deals_a_batch_inserts_come_linked_so_only_stored_deals_are_relinked() {
+    let app = spawn_app().await;
+    let report = fixture(&app).await;
+    let org = report.organization_id;
+    let partner = partner(&app, &report).await;
+    let push = async |items| push(&app, &partner, DEALS, items).await;
+    push_customers(&app, &partner).await;
+    let writes = LinkWrites::watch(&app, org).await;
+
+    // New customers' chains, made by one batch: each deal is linked as it is inserted.
+    push(json!([
+        deal("d1", "a", "WON", Some("2025-03-01T00:00:00Z")),
+        deal("d2", "a", "WON", Some("2025-09-01T00:00:00Z")),
+        deal("d3", "b", "WON", Some("2025-04-01T00:00:00Z")),
+    ]))
+    .await;
+    assert_links_match(&app, org).await;
+    assert_eq!(writes.take().await, BTreeSet::new());
+
+    // Won deals between stored ones, after them, tied with one, and an open deal: only
+    // the stored deals before the new ones get a new link.
+    let second = json!([
+        deal("d4", "a", "WON", Some("2025-06-01T00:00:00Z")),
+        deal("d5", "a", "WON", Some("2025-12-01T00:00:00Z")),
+        deal("d6", "a", "WON", Some("2025-07-01T00:00:00Z")),
+        deal("d7", "b", "NEGOTIATION", None),
+        deal("d8", "b", "WON", Some("2025-04-01T00:00:00Z")),
+    ]);
+    push(second.clone()).await;
+    assert_links_match(&app, org).await;
+    let stored: BTreeSet<String> = ["d1", "d2", "d3"].map(String::from).into();
+    assert_eq!(writes.take().await, stored);
+
+    push(second).await;
+    assert_eq!(writes.take().await, BTreeSet::new());
 }
