@@ -82,13 +82,15 @@ pub async fn relink_customers<C: ConnectionTrait>(
             .context("locking customers")?;
         }
         // One pass over the customers' chained deals in (closed_at, id) order gives each
-        // won deal its successor; only the links that change are written.
+        // won deal its successor; only the links that change are joined back and written.
         let sql = format!(
             "UPDATE deals SET next_won_at = chain.next_won_at FROM ( \
-               SELECT c.id, CASE WHEN {WON} THEN LEAD(c.closed_at) OVER ( \
-                 PARTITION BY c.customer_id, {WON} ORDER BY c.closed_at, c.id) END AS next_won_at \
-               FROM deals c WHERE c.organization_id = $1 AND c.customer_id IN ({}) \
-               AND (c.status = 'WON' OR c.next_won_at IS NOT NULL) \
+               SELECT * FROM ( \
+                 SELECT c.id, c.next_won_at AS linked, CASE WHEN {WON} THEN LEAD(c.closed_at) OVER ( \
+                   PARTITION BY c.customer_id, {WON} ORDER BY c.closed_at, c.id) END AS next_won_at \
+                 FROM deals c WHERE c.organization_id = $1 AND c.customer_id IN ({}) \
+                 AND (c.status = 'WON' OR c.next_won_at IS NOT NULL) \
+               ) AS links WHERE links.linked IS DISTINCT FROM links.next_won_at \
              ) AS chain \
              WHERE deals.organization_id = $1 AND deals.id = chain.id \
              AND deals.next_won_at IS DISTINCT FROM chain.next_won_at",
