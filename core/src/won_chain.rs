@@ -15,26 +15,43 @@ use crate::error::CoreResult;
 /// Whether the deal `c` is in its customer's chain: won, with a closing time.
 const WON: &str = "(c.status = 'WON' AND c.closed_at IS NOT NULL)";
 
-/// For each of a batch's incoming deals `v` (columns `x_…`), the `closed_at` of the
-/// customer's next won deal among the batch's deals.
-pub(crate) const NEXT_IN_BATCH: &str = "CASE WHEN v.x_status = 'WON' AND v.x_closed_at IS NOT NULL \
-    THEN LEAD(v.x_closed_at) OVER (PARTITION BY v.x_customer_id, \
-    v.x_status = 'WON' AND v.x_closed_at IS NOT NULL ORDER BY v.x_closed_at, v.x_id) END";
+/// Whether the incoming deal `v` (columns `x_…`) is won, with a closing time.
+macro_rules! incoming_won {
+    () => {
+        "(v.x_status = 'WON' AND v.x_closed_at IS NOT NULL)"
+    };
+}
+
+/// For each of a batch's items `v` (stored or not), the `closed_at` of the customer's
+/// next won deal among the batch's items.
+pub(crate) const NEXT_IN_BATCH: &str = concat!(
+    "CASE WHEN ",
+    incoming_won!(),
+    " THEN LEAD(v.x_closed_at) OVER (PARTITION BY v.x_customer_id, ",
+    incoming_won!(),
+    " ORDER BY v.x_closed_at, v.x_id) END"
+);
 
 /// The link an inserted deal `v` is written with: to the customer's next won deal among
-/// the stored ones and the batch's (`x_window`, from [`NEXT_IN_BATCH`]). A stored deal
-/// is looked for only before the batch's next one, so the value is read once. The relink
-/// that follows in the same transaction still checks every link of the customer, also
-/// against deals a concurrent batch committed meanwhile; this one spares it rewriting
-/// each new deal (a second version of the row in all of its indexes).
+/// the stored ones and the batch's items (`x_window`, from [`NEXT_IN_BATCH`]). The
+/// stored one is looked for only before the batch's next, so `COALESCE` yields the
+/// earlier of the two, and the index scan stops at that bound.
+///
+/// The relink that follows in the same transaction still checks every link of the
+/// customer, so a link this gets wrong is corrected there: one made stale by a
+/// concurrent batch, or one that counted an item updating a stored deal with its new
+/// values. In the common case it spares the relink rewriting each new deal (a second
+/// version of the row, in all of its indexes).
 pub(crate) fn inserted_link(organization: &str) -> String {
     format!(
-        "CASE WHEN v.x_status = 'WON' AND v.x_closed_at IS NOT NULL THEN COALESCE(( \
+        "CASE WHEN {} THEN COALESCE(( \
            SELECT n.closed_at FROM deals n WHERE n.organization_id = {organization} \
            AND n.customer_id = v.x_customer_id AND n.status = 'WON' \
            AND (n.closed_at, n.id) > (v.x_closed_at, v.x_id) \
-           AND (v.x_window IS NULL OR n.closed_at < v.x_window) \
-           ORDER BY n.closed_at, n.id LIMIT 1), v.x_window) END"
+           AND n.closed_at < COALESCE(v.x_window, {}) \
+           ORDER BY n.closed_at, n.id LIMIT 1), v.x_window) END",
+        incoming_won!(),
+        i64::MAX
     )
 }
 
@@ -92,8 +109,7 @@ pub async fn relink_customers<C: ConnectionTrait>(
                  AND (c.status = 'WON' OR c.next_won_at IS NOT NULL) \
                ) AS links WHERE links.linked IS DISTINCT FROM links.next_won_at \
              ) AS chain \
-             WHERE deals.organization_id = $1 AND deals.id = chain.id \
-             AND deals.next_won_at IS DISTINCT FROM chain.next_won_at",
+             WHERE deals.organization_id = $1 AND deals.id = chain.id",
             placeholders.join(", ")
         );
         conn.execute_raw(Statement::from_sql_and_values(

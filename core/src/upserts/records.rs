@@ -237,8 +237,8 @@ const DEALS: Table = Table {
     ],
     // A stored deal in its customer's chain of won deals: updating it relinks them.
     watched: Some("CASE WHEN status = 'WON' OR next_won_at IS NOT NULL THEN customer_id END"),
-    // Inserted won deals come linked, so that the relink after the insert rewrites no
-    // more than the stored deals before them.
+    // Inserted won deals come linked, so that the relink after the insert rewrites only
+    // the stored deals before them (and those the batch updates).
     derived: Some(Derived {
         column: "next_won_at",
         window: won_chain::NEXT_IN_BATCH,

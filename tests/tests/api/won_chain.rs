@@ -7,7 +7,6 @@ use std::str::FromStr;
 
 use attain_core::import::{Dataset, ImportReport};
 use attain_core::won_chain;
-use attain_migration::APP_ROLE;
 use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value as SqlValue};
 use serde_json::json;
@@ -301,6 +300,17 @@ async fn partner_deal_upserts_keep_the_links() {
     assert_links_match(&app, org).await;
     push(late).await;
     assert_links_match(&app, org).await;
+    // New won deals beside updates of stored won deals of the same customer (one moved
+    // in from the other customer), and two new deals closed at the same instant.
+    push(json!([
+        deal("d5", "a", "WON", Some("2025-11-01T00:00:00Z")),
+        deal("d6", "a", "WON", Some("2025-10-01T00:00:00Z")),
+        deal("d7", "a", "WON", Some("2025-10-01T00:00:00Z")),
+        deal("d8", "a", "WON", Some("2025-08-01T00:00:00Z")),
+        deal("d3", "a", "WON", Some("2025-09-01T00:00:00Z")),
+    ]))
+    .await;
+    assert_links_match(&app, org).await;
 }
 
 /// The external ids of the deals whose link a write rewrote since the last call: a
@@ -315,7 +325,6 @@ impl<'a> LinkWrites<'a> {
         let statements: Vec<String> = match app.db.get_database_backend() {
             DatabaseBackend::Postgres => vec![
                 "CREATE TABLE link_writes (id uuid NOT NULL)".into(),
-                format!("GRANT INSERT ON link_writes TO {APP_ROLE}"),
                 "CREATE FUNCTION note_link_write() RETURNS trigger LANGUAGE plpgsql AS \
                  $$ BEGIN INSERT INTO link_writes VALUES (NEW.id); RETURN NULL; END $$"
                     .into(),
