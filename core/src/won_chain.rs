@@ -33,9 +33,9 @@ pub(crate) const NEXT_IN_BATCH: &str = concat!(
 );
 
 /// The link an inserted deal `v` is written with: to the customer's next won deal among
-/// the stored ones and the batch's items (`x_window`, from [`NEXT_IN_BATCH`]). The
-/// stored one is looked for only before the batch's next, so `COALESCE` yields the
-/// earlier of the two, and the index scan stops at that bound.
+/// the stored ones and the batch's items (`x_window`, from [`NEXT_IN_BATCH`]). When the
+/// batch has a next one, a stored one is looked for only before it, as a bound the index
+/// scan stops at; without it, a deal older than many stored ones would scan them all.
 ///
 /// The relink that follows in the same transaction still checks every link of the
 /// customer, so a link this gets wrong is corrected there: one made stale by a
@@ -43,15 +43,20 @@ pub(crate) const NEXT_IN_BATCH: &str = concat!(
 /// values. In the common case it spares the relink rewriting each new deal (a second
 /// version of the row, in all of its indexes).
 pub(crate) fn inserted_link(organization: &str) -> String {
+    let stored = |bound: &str| {
+        format!(
+            "(SELECT n.closed_at FROM deals n WHERE n.organization_id = {organization} \
+             AND n.customer_id = v.x_customer_id AND n.status = 'WON' \
+             AND (n.closed_at, n.id) > (v.x_closed_at, v.x_id){bound} \
+             ORDER BY n.closed_at, n.id LIMIT 1)"
+        )
+    };
     format!(
-        "CASE WHEN {} THEN COALESCE(( \
-           SELECT n.closed_at FROM deals n WHERE n.organization_id = {organization} \
-           AND n.customer_id = v.x_customer_id AND n.status = 'WON' \
-           AND (n.closed_at, n.id) > (v.x_closed_at, v.x_id) \
-           AND n.closed_at < COALESCE(v.x_window, {}) \
-           ORDER BY n.closed_at, n.id LIMIT 1), v.x_window) END",
+        "CASE WHEN {} THEN CASE WHEN v.x_window IS NULL THEN {} \
+         ELSE COALESCE({}, v.x_window) END END",
         incoming_won!(),
-        i64::MAX
+        stored(""),
+        stored(" AND n.closed_at < v.x_window"),
     )
 }
 
