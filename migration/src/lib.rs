@@ -15,6 +15,7 @@ mod m20261203_000005_rate_windows;
 mod m20261203_000006_activity_days;
 mod m20261203_000007_row_level_security;
 mod m20261203_000008_rate_windows_unlogged;
+mod m20261206_000009_partial_deal_indexes;
 
 pub use m20261203_000006_activity_days::{DAY_MICROS, activity_counts};
 pub use m20261203_000007_row_level_security::{APP_ROLE, ORGANIZATION_SETTING, TENANT_TABLES};
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000006_activity_days::Migration),
             Box::new(m20261203_000007_row_level_security::Migration),
             Box::new(m20261203_000008_rate_windows_unlogged::Migration),
+            Box::new(m20261206_000009_partial_deal_indexes::Migration),
         ]
     }
 }
