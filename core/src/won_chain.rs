@@ -10,7 +10,12 @@ use anyhow::Context as _;
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
 use uuid::Uuid;
 
+use crate::bulk;
 use crate::error::CoreResult;
+use crate::kpi::scope::Sql;
+
+/// Links written per statement, two bound values each on SQLite.
+const LINKS_PER_STATEMENT: usize = 10_000;
 
 /// Whether the deal `c` is in its customer's chain: won, with a closing time.
 const WON: &str = "(c.status = 'WON' AND c.closed_at IS NOT NULL)";
@@ -104,26 +109,67 @@ pub async fn relink_customers<C: ConnectionTrait>(
             .context("locking customers")?;
         }
         // One pass over the customers' chained deals in (closed_at, id) order gives each
-        // won deal its successor; only the links that change are joined back and written.
+        // won deal its successor; only the links that change are read back and written.
         let sql = format!(
-            "UPDATE deals SET next_won_at = chain.next_won_at FROM ( \
-               SELECT * FROM ( \
-                 SELECT c.id, c.next_won_at AS linked, CASE WHEN {WON} THEN LEAD(c.closed_at) OVER ( \
-                   PARTITION BY c.customer_id, {WON} ORDER BY c.closed_at, c.id) END AS next_won_at \
-                 FROM deals c WHERE c.organization_id = $1 AND c.customer_id IN ({}) \
-                 AND (c.status = 'WON' OR c.next_won_at IS NOT NULL) \
-               ) AS links WHERE links.linked IS DISTINCT FROM links.next_won_at \
-             ) AS chain \
-             WHERE deals.organization_id = $1 AND deals.id = chain.id",
+            "SELECT id, next_won_at FROM ( \
+               SELECT c.id, c.next_won_at AS linked, CASE WHEN {WON} THEN LEAD(c.closed_at) OVER ( \
+                 PARTITION BY c.customer_id, {WON} ORDER BY c.closed_at, c.id) END AS next_won_at \
+               FROM deals c WHERE c.organization_id = $1 AND c.customer_id IN ({}) \
+               AND (c.status = 'WON' OR c.next_won_at IS NOT NULL) \
+             ) AS links WHERE links.linked IS DISTINCT FROM links.next_won_at",
             placeholders.join(", ")
         );
-        conn.execute_raw(Statement::from_sql_and_values(
-            conn.get_database_backend(),
-            sql,
-            values,
-        ))
-        .await
-        .context("linking won deals")?;
+        let changed = conn
+            .query_all_raw(Statement::from_sql_and_values(
+                conn.get_database_backend(),
+                sql,
+                values,
+            ))
+            .await
+            .context("linking won deals")?
+            .iter()
+            .map(|row| {
+                Ok((
+                    row.try_get::<Uuid>("", "id")?,
+                    row.try_get::<Option<i64>>("", "next_won_at")?,
+                ))
+            })
+            .collect::<CoreResult<Vec<_>>>()?;
+        write_links(conn, organization_id, &changed).await?;
+    }
+    Ok(())
+}
+
+/// Writes won deals' links, found by key: the changed links are a list of known length,
+/// so the update looks each deal up by its key, where joining the window's result back
+/// planned a scan of all the organization's deals for it (the window's filter is
+/// estimated to keep nearly every row; it keeps the few that change).
+async fn write_links<C: ConnectionTrait>(
+    conn: &C,
+    organization_id: Uuid,
+    links: &[(Uuid, Option<i64>)],
+) -> CoreResult<()> {
+    let backend = conn.get_database_backend();
+    for chunk in links.chunks(LINKS_PER_STATEMENT) {
+        let mut sql = Sql::default();
+        let rows = bulk::rows(
+            &mut sql,
+            backend,
+            "v",
+            "deals",
+            &["id", "next_won_at"],
+            chunk
+                .iter()
+                .map(|(id, next)| vec![Value::from(*id), Value::from(*next)]),
+        )?;
+        let organization = sql.param(organization_id);
+        let text = format!(
+            "WITH {rows} UPDATE deals SET next_won_at = v.x_next_won_at FROM v \
+             WHERE deals.organization_id = {organization} AND deals.id = v.x_id"
+        );
+        conn.execute_raw(Statement::from_sql_and_values(backend, text, sql.values))
+            .await
+            .context("writing won deals' links")?;
     }
     Ok(())
 }
