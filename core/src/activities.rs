@@ -494,7 +494,6 @@ async fn insert(
         &mut sql,
         backend,
         "v",
-        "activities",
         &ACTIVITY_COLUMNS,
         rows.iter().map(|row| {
             vec![

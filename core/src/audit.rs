@@ -84,7 +84,6 @@ fn audit_rows(sql: &mut Sql, backend: DatabaseBackend, entity_ids: &[Uuid]) -> C
         sql,
         backend,
         "audited",
-        "audit_log",
         &["id", "entity_id"],
         entity_ids
             .iter()

@@ -156,7 +156,6 @@ async fn write_links<C: ConnectionTrait>(
             &mut sql,
             backend,
             "v",
-            "deals",
             &["id", "next_won_at"],
             chunk
                 .iter()

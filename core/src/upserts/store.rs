@@ -400,7 +400,7 @@ impl Key<'_> {
         columns: &[&str],
         rows: impl Iterator<Item = Vec<Value>>,
     ) -> CoreResult<String> {
-        let rows = bulk::rows(sql, backend, "v", self.table.name, columns, rows)?;
+        let rows = bulk::rows(sql, backend, "v", columns, rows)?;
         Ok(format!("WITH {rows}"))
     }
 
