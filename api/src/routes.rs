@@ -377,6 +377,9 @@ async fn run(
                     "BAD_USER_INPUT"
                 };
                 extensions.set("code", code);
+                if let Some(field) = crate::graphql::error::argument_field(&error.message) {
+                    extensions.set("field", field);
+                }
                 async_graphql::Value::from(code)
             }
         };
