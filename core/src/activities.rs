@@ -204,21 +204,27 @@ pub async fn log(
         .unwrap_or_else(|| Err(anyhow::anyhow!("no result for one activity").into()))
 }
 
-/// Logs up to [`MAX_BATCH`] activities. Each item is checked on its own and answers on its
-/// own; the valid ones are stored together, in one transaction, so one's failure stores
-/// the rest. An empty or oversized batch is refused whole.
+/// Logs up to [`MAX_BATCH`] activities, each given with its position in the request, which
+/// its field errors name (`inputs[7].occurredAt`). Each item is checked on its own and
+/// answers on its own, in the order given; the valid ones are stored together, in one
+/// transaction, so one's failure stores the rest. An empty or oversized batch is refused
+/// whole.
 pub async fn log_batch(
     db: &DatabaseConnection,
     writer: &Writer<'_>,
-    inputs: &[ActivityInput],
+    items: Vec<(usize, ActivityInput)>,
 ) -> CoreResult<Vec<CoreResult<Logged>>> {
-    if inputs.is_empty() || inputs.len() > MAX_BATCH {
+    if items.is_empty() || items.len() > MAX_BATCH {
         return Err(CoreError::bad_input(
             "inputs",
             format!("a batch holds 1 to {MAX_BATCH} activities"),
         ));
     }
-    store(db, writer, inputs, |index| format!("inputs[{index}]")).await
+    let (positions, inputs): (Vec<usize>, Vec<ActivityInput>) = items.into_iter().unzip();
+    store(db, writer, &inputs, |index| {
+        format!("inputs[{}]", positions[index])
+    })
+    .await
 }
 
 /// The reps a batch names: whether each exists and may be written for. The caller alone

@@ -266,17 +266,16 @@ impl ActivityMutation {
                 Err(error) => early.push((index, error)),
             }
         }
-        let valid: Vec<ActivityInput> = parsed.iter().map(|(_, input)| input.clone()).collect();
-        let logged = if valid.is_empty() {
+        let positions: Vec<usize> = parsed.iter().map(|(index, _)| *index).collect();
+        let logged = if parsed.is_empty() {
             Vec::new()
         } else {
-            activities::log_batch(&services.db, &writer, &valid)
+            activities::log_batch(&services.db, &writer, parsed)
                 .await
                 .gql()?
         };
-        let mut results: Vec<LogResult> = parsed
-            .iter()
-            .map(|(index, _)| *index)
+        let mut results: Vec<LogResult> = positions
+            .into_iter()
             .zip(logged)
             .map(|(index, result)| log_result(index, result))
             .collect();

@@ -1,12 +1,12 @@
 //! Activity logging as a mobile app does it: replays, conflicts, offline batches, edits,
 //! deletes with tombstones, the feed, field errors, and the audit trail.
 
-use attain_core::import::ImportReport;
+use attain_core::import::{Dataset, ImportReport};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, error_code, mint_token, spawn_app};
+use crate::helpers::{TestApp, error_code, failure, mint_token, small_org_json, spawn_app};
 
 const LOG: &str = r#"mutation($input: ActivityInput!) { logActivity(input: $input) {
   status activity { id clientRef repId kind notes deletedAt } error { code field } } }"#;
@@ -77,7 +77,20 @@ async fn a_replay_returns_the_stored_activity_and_other_values_conflict() {
         )
         .await;
     assert_eq!(error_code(&other), "CONFLICT", "{other}");
-    assert_eq!(stored(&app, report.organization_id).await, 1);
+    // In an offline batch, the same conflict is that item's answer; the rest is stored.
+    let (_, batch) = app
+        .graphql(
+            LOG_MANY,
+            json!({ "inputs": [visit(client_ref, "something else"),
+                               visit(Uuid::now_v7(), "next stop")] }),
+            Some(&rep),
+        )
+        .await;
+    let results = &batch["data"]["logActivities"];
+    assert_eq!(results[0]["status"], "REJECTED", "{batch}");
+    assert_eq!(results[0]["error"]["code"], "CONFLICT", "{batch}");
+    assert_eq!(results[1]["status"], "CREATED", "{batch}");
+    assert_eq!(stored(&app, report.organization_id).await, 2);
 
     // Edited: a replay of the original still answers, with the edited activity.
     let (_, edited) = app
@@ -125,7 +138,8 @@ async fn a_replay_returns_the_stored_activity_and_other_values_conflict() {
     let (_, feed) = app
         .graphql("{ activities { totalCount } }", json!({}), Some(&rep))
         .await;
-    assert_eq!(feed["data"]["activities"]["totalCount"], 0);
+    // The batch's other activity is what is left in the feed.
+    assert_eq!(feed["data"]["activities"]["totalCount"], 1);
     let (_, twice) = app
         .graphql(
             "mutation($id: ID!) { deleteActivity(id: $id) { id } }",
@@ -186,7 +200,21 @@ async fn bad_items_are_rejected_with_their_field_and_the_good_ones_stored() {
     not_mine["repId"] = json!(report.id("users", "rep-2").unwrap().to_string());
     let mut bad_ref = visit(Uuid::now_v7(), "ref");
     bad_ref["clientRef"] = json!("not-a-uuid");
-    let inputs = json!([good, future, long, negative, foreign, not_mine, bad_ref]);
+    // A day ahead is the limit: a clock a few hours fast still logs.
+    let ahead = |hours: i64| (chrono::Utc::now() + chrono::Duration::hours(hours)).to_rfc3339();
+    let mut soon = visit(Uuid::now_v7(), "fast clock");
+    soon["occurredAt"] = json!(ahead(23));
+    let mut too_soon = visit(Uuid::now_v7(), "too fast");
+    too_soon["occurredAt"] = json!(ahead(25));
+    // A real user of another organization reads as no user at all.
+    let elsewhere = app
+        .import(&Dataset::from_json(&small_org_json()).expect("a valid data set"))
+        .await;
+    let mut other_org = visit(Uuid::now_v7(), "other org");
+    other_org["repId"] = json!(elsewhere.id("users", "rep-1").unwrap().to_string());
+    let inputs = json!([
+        good, future, long, negative, foreign, not_mine, bad_ref, soon, too_soon, other_org
+    ]);
     let (_, body) = app
         .graphql(LOG_MANY, json!({ "inputs": inputs }), Some(&rep))
         .await;
@@ -212,14 +240,25 @@ async fn bad_items_are_rejected_with_their_field_and_the_good_ones_stored() {
             ("REJECTED", "inputs[4].customerId"),
             ("REJECTED", "inputs[5].repId"),
             ("REJECTED", "inputs[6].clientRef"),
+            ("CREATED", ""),
+            ("REJECTED", "inputs[8].occurredAt"),
+            ("REJECTED", "inputs[9].repId"),
         ]
     );
     assert!(
-        results[1..]
+        results
             .iter()
+            .filter(|r| r["status"] == "REJECTED")
             .all(|r| r["error"]["code"] == "BAD_USER_INPUT")
     );
-    assert_eq!(stored(&app, report.organization_id).await, 1);
+    assert_eq!(stored(&app, report.organization_id).await, 2);
+    assert_eq!(stored(&app, elsewhere.organization_id).await, 0);
+
+    // An unknown kind refuses the request, naming the field.
+    let mut walk = visit(Uuid::now_v7(), "walk");
+    walk["kind"] = json!("WALK");
+    let (_, body) = app.graphql(LOG, json!({ "input": walk }), Some(&rep)).await;
+    assert_eq!(failure(&body), ("BAD_USER_INPUT", "kind"), "{body}");
 
     for size in [0, 501] {
         let inputs: Vec<Value> = (0..size).map(|_| visit(Uuid::now_v7(), "")).collect();
@@ -229,7 +268,15 @@ async fn bad_items_are_rejected_with_their_field_and_the_good_ones_stored() {
         assert_eq!(error_code(&body), "BAD_USER_INPUT", "{size}");
         assert_eq!(body["errors"][0]["extensions"]["field"], "inputs");
     }
-    assert_eq!(stored(&app, report.organization_id).await, 1);
+    assert_eq!(stored(&app, report.organization_id).await, 2);
+    // 500 is the limit, not over it.
+    let inputs: Vec<Value> = (0..500).map(|_| visit(Uuid::now_v7(), "")).collect();
+    let (_, body) = app
+        .graphql(LOG_MANY, json!({ "inputs": inputs }), Some(&rep))
+        .await;
+    let results = body["data"]["logActivities"].as_array().unwrap();
+    assert!(results.iter().all(|r| r["status"] == "CREATED"), "{body}");
+    assert_eq!(stored(&app, report.organization_id).await, 502);
 }
 
 #[tokio::test]
@@ -257,6 +304,42 @@ async fn the_feed_shows_what_the_caller_may_read_and_the_audit_log_what_happened
         Some(&rep),
     )
     .await;
+    let call_id = logged["data"]["logActivity"]["activity"]["id"].clone();
+    // Rep 1 also visits a customer of theirs about a deal, two days later.
+    let (_, customers) = app
+        .graphql(
+            "mutation($i: [CustomerUpsert!]!) { upsertCustomers(items: $i) { id } }",
+            json!({ "i": [{ "externalId": "c-1", "name": "Customer One", "segment": "SMB",
+                            "createdAt": "2026-01-05T08:00:00Z" }] }),
+            Some(&rep),
+        )
+        .await;
+    let customer_id = customers["data"]["upsertCustomers"][0]["id"].clone();
+    let (_, deals) = app
+        .graphql(
+            "mutation($i: [DealUpsert!]!) { upsertDeals(items: $i) { id } }",
+            json!({ "i": [{ "externalId": "d-1", "customerExternalId": "c-1", "name": "First order",
+                            "amount": "100.00", "stage": "PROPOSAL", "status": "OPEN",
+                            "createdAt": "2026-01-10T08:00:00Z" }] }),
+            Some(&rep),
+        )
+        .await;
+    let deal_id = deals["data"]["upsertDeals"][0]["id"].clone();
+    assert!(
+        customer_id.is_string() && deal_id.is_string(),
+        "{customers} {deals}"
+    );
+    let mut about_deal = visit(Uuid::now_v7(), "about the order");
+    about_deal["occurredAt"] = json!("2026-03-12T09:00:00Z");
+    about_deal["customerId"] = customer_id.clone();
+    about_deal["dealId"] = deal_id.clone();
+    let (_, logged) = app
+        .graphql(LOG, json!({ "input": about_deal }), Some(&rep))
+        .await;
+    assert_eq!(
+        logged["data"]["logActivity"]["status"], "CREATED",
+        "{logged}"
+    );
 
     let feed = async |token: &str, filter: Value| {
         let (_, body) = app
@@ -268,18 +351,29 @@ async fn the_feed_shows_what_the_caller_may_read_and_the_audit_log_what_happened
             .await;
         body["data"]["activities"].clone()
     };
-    assert_eq!(feed(&rep, json!(null)).await["totalCount"], 1);
-    assert_eq!(feed(&manager, json!(null)).await["totalCount"], 2);
-    assert_eq!(
-        feed(&manager, json!({ "kind": "CALL" })).await["totalCount"],
-        1
-    );
-    assert_eq!(
-        feed(&manager, json!({ "from": "2026-03-11T00:00:00Z" })).await["totalCount"],
-        0
-    );
+    assert_eq!(feed(&rep, json!(null)).await["totalCount"], 2);
+    assert_eq!(feed(&manager, json!(null)).await["totalCount"], 3);
+    for (filter, count) in [
+        (json!({ "kind": "CALL" }), 1),
+        (json!({ "from": "2026-03-11T00:00:00Z" }), 1),
+        (json!({ "to": "2026-03-11T00:00:00Z" }), 2),
+        (
+            json!({ "from": "2026-03-10T00:00:00Z", "to": "2026-03-12T09:00:00Z" }),
+            2,
+        ),
+        (json!({ "repId": rep_two }), 1),
+        (json!({ "customerId": customer_id }), 1),
+        (json!({ "dealId": deal_id }), 1),
+        (json!({ "dealId": deal_id, "kind": "CALL" }), 0),
+    ] {
+        assert_eq!(
+            feed(&manager, filter.clone()).await["totalCount"],
+            count,
+            "{filter}"
+        );
+    }
     let redacted = feed(&analyst, json!(null)).await;
-    assert_eq!(redacted["totalCount"], 2);
+    assert_eq!(redacted["totalCount"], 3);
     assert!(
         redacted["edges"]
             .as_array()
@@ -297,6 +391,17 @@ async fn the_feed_shows_what_the_caller_may_read_and_the_audit_log_what_happened
         )
         .await;
     assert_eq!(error_code(&denied), "FORBIDDEN", "{denied}");
+    for mutation in [
+        r#"mutation($id: ID!) { updateActivity(id: $id, input: { notes: "mine now" }) { id } }"#,
+        "mutation($id: ID!) { deleteActivity(id: $id) { id } }",
+    ] {
+        let (_, body) = app
+            .graphql(mutation, json!({ "id": call_id }), Some(&rep))
+            .await;
+        assert_eq!(error_code(&body), "NOT_FOUND", "{body}");
+    }
+    let peer = feed(&manager, json!({ "kind": "CALL" })).await;
+    assert_eq!(peer["edges"][0]["node"]["notes"], "called", "{peer}");
 
     let (_, audit) = app
         .graphql(
@@ -306,7 +411,7 @@ async fn the_feed_shows_what_the_caller_may_read_and_the_audit_log_what_happened
         )
         .await;
     let entries = &audit["data"]["auditLog"];
-    assert_eq!(entries["totalCount"], 2, "{audit}");
+    assert_eq!(entries["totalCount"], 3, "{audit}");
     let newest = &entries["edges"][0]["node"];
     assert_eq!(newest["action"], "CREATE");
     assert_eq!(

@@ -160,6 +160,39 @@ async fn a_move_closes_one_membership_opens_the_next_and_figures_follow_it() {
     assert_eq!(membership["teamId"], team_b.as_str(), "{moved}");
     assert_eq!(membership["validFrom"], "2026-03-15T12:00:00Z");
     assert_eq!(membership["validTo"], Value::Null);
+    // The membership in team A ends where the one in team B starts.
+    let history: Vec<(Uuid, i64, Option<i64>)> = app
+        .rows(
+            "SELECT team_id, valid_from, valid_to FROM team_memberships \
+             WHERE organization_id = $1 AND user_id = $2 ORDER BY valid_from",
+            vec![
+                report.organization_id.into(),
+                Uuid::parse_str(&rep_id).unwrap().into(),
+            ],
+        )
+        .await
+        .iter()
+        .map(|row| {
+            (
+                row.try_get("", "team_id").unwrap(),
+                row.try_get("", "valid_from").unwrap(),
+                row.try_get("", "valid_to").unwrap(),
+            )
+        })
+        .collect();
+    let moved_at = chrono::DateTime::parse_from_rfc3339("2026-03-15T12:00:00Z")
+        .unwrap()
+        .timestamp_micros();
+    let started = chrono::DateTime::parse_from_rfc3339("2025-01-01T00:00:00Z")
+        .unwrap()
+        .timestamp_micros();
+    assert_eq!(
+        history,
+        [
+            (Uuid::parse_str(&team_a).unwrap(), started, Some(moved_at)),
+            (Uuid::parse_str(&team_b).unwrap(), moved_at, None),
+        ]
+    );
     // Moving into the team one is in changes nothing.
     let again = app
         .call(&admin, MOVE, json!({ "u": rep_id, "t": team_b }))

@@ -103,6 +103,10 @@ async fn scheme_and_target_rules_answer_on_their_fields() {
             "items",
         ),
         (
+            json!({ "items": [item("REVENUE", 60), item("WIN_RATE", 41)] }),
+            "items",
+        ),
+        (
             json!({ "items": [item("REVENUE", 0), item("WIN_RATE", 100)] }),
             "items[0].weight",
         ),

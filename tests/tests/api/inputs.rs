@@ -62,6 +62,7 @@ async fn a_rating_is_stored_once_edited_in_place_and_read_by_the_figures() {
     };
     for (changes, wanted) in [
         (json!({ "score": 6 }), "score"),
+        (json!({ "score": 0 }), "score"),
         (json!({ "repId": Uuid::now_v7().to_string() }), "repId"),
         (json!({ "ratedOn": "2099-01-01" }), "ratedOn"),
         (json!({ "id": "not-an-id" }), "id"),
@@ -127,6 +128,31 @@ async fn expenses_market_sizes_surveys_and_evaluations_keep_their_rules() {
                          "repId": rep_id, "score": 4, "respondedAt": "2026-03-05T10:00:00Z" });
     let body = app.call(&admin, &survey, json!({ "i": answer })).await;
     assert_eq!(failure(&body), ("BAD_USER_INPUT", "customerId"), "{body}");
+    let customers = app
+        .call(
+            &admin,
+            "mutation($i: [CustomerUpsert!]!) { upsertCustomers(items: $i) { id status } }",
+            json!({ "i": [{ "externalId": "c-1", "name": "Customer One", "segment": "SMB",
+                            "ownerEmail": "rep1@small.example", "createdAt": "2026-01-05T08:00:00Z" }] }),
+        )
+        .await;
+    let customer = &customers["data"]["upsertCustomers"][0];
+    assert_eq!(customer["status"], "CREATED", "{customers}");
+    let mut answer = answer.clone();
+    answer["customerId"] = customer["id"].clone();
+    for score in [0, 6] {
+        let mut out_of_range = answer.clone();
+        out_of_range["score"] = json!(score);
+        let body = app
+            .call(&admin, &survey, json!({ "i": out_of_range }))
+            .await;
+        assert_eq!(failure(&body), ("BAD_USER_INPUT", "score"), "{body}");
+    }
+    let body = app.call(&admin, &survey, json!({ "i": answer })).await;
+    assert_eq!(
+        body["data"]["putSurveyResponse"]["status"], "CREATED",
+        "{body}"
+    );
 
     let evaluation = put("putEvaluation", "EvaluationInput");
     let review = json!({ "id": Uuid::now_v7().to_string(), "repId": rep_id, "period": "FY2026-Q1",
@@ -163,7 +189,7 @@ async fn expenses_market_sizes_surveys_and_evaluations_keep_their_rules() {
         .call(&admin, "{ auditLog { totalCount } }", json!({}))
         .await;
     assert_eq!(
-        audit["data"]["auditLog"]["totalCount"], 3,
+        audit["data"]["auditLog"]["totalCount"], 5,
         "bad input and replays wrote nothing: {audit}"
     );
 }
