@@ -99,8 +99,19 @@ impl Cluster {
 
     /// Starts the server and waits until it accepts connections.
     pub fn start(&self) {
+        self.start_with("");
+    }
+
+    /// Starts the server as the primary of a synchronous standby: a commit waits until a
+    /// standby has its WAL, and one made with `synchronous_commit = remote_apply` until a
+    /// standby has replayed it.
+    pub fn start_synchronous(&self) {
+        self.start_with(" -c synchronous_standby_names='*'");
+    }
+
+    fn start_with(&self, settings: &str) {
         let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=on",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=on{settings}",
             self.port,
             self.data.path().display()
         );
