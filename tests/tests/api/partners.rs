@@ -300,12 +300,54 @@ async fn upserts_create_update_and_leave_unchanged() {
             &upsert(
                 &app,
                 PAYMENTS,
-                json!([with(payment, json!({"amount": "450.00"}))]),
+                json!([with(payment.clone(), json!({"amount": "450.00"}))]),
                 &p.token
             )
             .await
         ),
         ["UPDATED"]
+    );
+    // Money records and customers keep a newer source version against an older one too.
+    let payment_at = |time: &str, amount: &str| {
+        json!([with(
+            payment.clone(),
+            json!({ "amount": amount, "sourceUpdatedAt": time })
+        )])
+    };
+    for (items, expected) in [
+        (payment_at("2026-03-20T00:00:00Z", "400.00"), "UPDATED"),
+        (payment_at("2026-03-10T00:00:00Z", "1.00"), "UNCHANGED"),
+    ] {
+        assert_eq!(
+            statuses(&upsert(&app, PAYMENTS, items, &p.token).await),
+            [expected]
+        );
+    }
+    let customer_at = |time: &str, name: &str| {
+        json!([with(
+            customer("c-1"),
+            json!({ "name": name, "sourceUpdatedAt": time })
+        )])
+    };
+    for (items, expected) in [
+        (customer_at("2026-03-20T00:00:00Z", "Renamed"), "UPDATED"),
+        (customer_at("2026-03-10T00:00:00Z", "Old name"), "UNCHANGED"),
+    ] {
+        assert_eq!(
+            statuses(&upsert(&app, CUSTOMERS, items, &p.token).await),
+            [expected]
+        );
+    }
+    let (_, customers) = app
+        .graphql(
+            "{ customers { nodes { name } } }",
+            json!({}),
+            Some(&p.token),
+        )
+        .await;
+    assert_eq!(
+        customers["data"]["customers"]["nodes"][0]["name"], "Renamed",
+        "{customers}"
     );
     let (_, paid) = app
         .graphql(
@@ -314,7 +356,7 @@ async fn upserts_create_update_and_leave_unchanged() {
             Some(&p.token),
         )
         .await;
-    assert_eq!(paid["data"]["payments"]["nodes"][0]["amount"], "450.00");
+    assert_eq!(paid["data"]["payments"]["nodes"][0]["amount"], "400.00");
     assert_eq!(paid["data"]["invoices"]["totalCount"], 2);
     assert_eq!(
         paid["data"]["leads"]["nodes"][0]["customerId"],
