@@ -46,6 +46,16 @@ async fn stored(app: &TestApp, organization: Uuid) -> i64 {
         .unwrap()
 }
 
+/// Logs a batch and checks that every item answered `status`.
+async fn log_all(app: &TestApp, token: &str, inputs: &[Value], status: &str) {
+    let (_, body) = app
+        .graphql(LOG_MANY, json!({ "inputs": inputs }), Some(token))
+        .await;
+    let results = body["data"]["logActivities"].as_array().unwrap();
+    assert_eq!(results.len(), inputs.len(), "{body}");
+    assert!(results.iter().all(|r| r["status"] == status), "{body}");
+}
+
 #[tokio::test]
 async fn a_replay_returns_the_stored_activity_and_other_values_conflict() {
     let (app, report) = setup().await;
@@ -157,18 +167,10 @@ async fn replayed_and_shuffled_offline_batches_store_each_activity_once() {
     let mut batch: Vec<Value> = (0..40)
         .map(|i| visit(Uuid::now_v7(), &format!("visit {i}")))
         .collect();
-    let (_, first) = app
-        .graphql(LOG_MANY, json!({ "inputs": batch }), Some(&rep))
-        .await;
-    let results = first["data"]["logActivities"].as_array().unwrap();
-    assert!(results.iter().all(|r| r["status"] == "CREATED"), "{first}");
+    log_all(&app, &rep, &batch, "CREATED").await;
     batch.reverse();
     batch.rotate_left(7);
-    let (_, again) = app
-        .graphql(LOG_MANY, json!({ "inputs": batch }), Some(&rep))
-        .await;
-    let results = again["data"]["logActivities"].as_array().unwrap();
-    assert!(results.iter().all(|r| r["status"] == "REPLAYED"), "{again}");
+    log_all(&app, &rep, &batch, "REPLAYED").await;
     assert_eq!(stored(&app, report.organization_id).await, 40);
 
     // Ten concurrent replays of one entry store it once.
@@ -271,11 +273,7 @@ async fn bad_items_are_rejected_with_their_field_and_the_good_ones_stored() {
     assert_eq!(stored(&app, report.organization_id).await, 2);
     // 500 is the limit, not over it.
     let inputs: Vec<Value> = (0..500).map(|_| visit(Uuid::now_v7(), "")).collect();
-    let (_, body) = app
-        .graphql(LOG_MANY, json!({ "inputs": inputs }), Some(&rep))
-        .await;
-    let results = body["data"]["logActivities"].as_array().unwrap();
-    assert!(results.iter().all(|r| r["status"] == "CREATED"), "{body}");
+    log_all(&app, &rep, &inputs, "CREATED").await;
     assert_eq!(stored(&app, report.organization_id).await, 502);
 }
 

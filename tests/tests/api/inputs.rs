@@ -138,7 +138,7 @@ async fn expenses_market_sizes_surveys_and_evaluations_keep_their_rules() {
         .await;
     let customer = &customers["data"]["upsertCustomers"][0];
     assert_eq!(customer["status"], "CREATED", "{customers}");
-    let mut answer = answer.clone();
+    let mut answer = answer;
     answer["customerId"] = customer["id"].clone();
     for score in [0, 6] {
         let mut out_of_range = answer.clone();

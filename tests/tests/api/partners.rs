@@ -308,35 +308,30 @@ async fn upserts_create_update_and_leave_unchanged() {
         ["UPDATED"]
     );
     // Money records and customers keep a newer source version against an older one too.
-    let payment_at = |time: &str, amount: &str| {
-        json!([with(
+    let newer_then_older = [
+        (
+            PAYMENTS,
             payment.clone(),
-            json!({ "amount": amount, "sourceUpdatedAt": time })
-        )])
-    };
-    for (items, expected) in [
-        (payment_at("2026-03-20T00:00:00Z", "400.00"), "UPDATED"),
-        (payment_at("2026-03-10T00:00:00Z", "1.00"), "UNCHANGED"),
-    ] {
-        assert_eq!(
-            statuses(&upsert(&app, PAYMENTS, items, &p.token).await),
-            [expected]
-        );
-    }
-    let customer_at = |time: &str, name: &str| {
-        json!([with(
+            json!({ "amount": "400.00" }),
+            json!({ "amount": "1.00" }),
+        ),
+        (
+            CUSTOMERS,
             customer("c-1"),
-            json!({ "name": name, "sourceUpdatedAt": time })
-        )])
-    };
-    for (items, expected) in [
-        (customer_at("2026-03-20T00:00:00Z", "Renamed"), "UPDATED"),
-        (customer_at("2026-03-10T00:00:00Z", "Old name"), "UNCHANGED"),
-    ] {
-        assert_eq!(
-            statuses(&upsert(&app, CUSTOMERS, items, &p.token).await),
-            [expected]
-        );
+            json!({ "name": "Renamed" }),
+            json!({ "name": "Old name" }),
+        ),
+    ];
+    for (mutation, item, newer, older) in newer_then_older {
+        for (time, changes, expected) in [
+            ("2026-03-20T00:00:00Z", newer, "UPDATED"),
+            ("2026-03-10T00:00:00Z", older, "UNCHANGED"),
+        ] {
+            let mut version = with(item.clone(), changes);
+            version["sourceUpdatedAt"] = json!(time);
+            let results = upsert(&app, mutation, json!([version]), &p.token).await;
+            assert_eq!(statuses(&results), [expected], "{version}");
+        }
     }
     let (_, customers) = app
         .graphql(
